@@ -189,15 +189,15 @@ class Settings(BaseSettings):
 
     @property
     def deployment(self) -> Literal["cloud", "datacenter"]:
+        """Explicit JIRA_DEPLOYMENT, else inferred: *.atlassian.net or email + API token is Cloud; a PAT is DC."""
         if self.jira_deployment:
             return self.jira_deployment
-        base = self.jira_base_url or ""
-        host = urlsplit(base).hostname or ""
+        host = urlsplit(self.jira_base_url or "").hostname or ""
         if host.endswith(".atlassian.net"):
             return "cloud"
-        if is_loopback_host(host) and not self.jira_personal_token:
-            return "cloud"
-        return "datacenter" if self.jira_personal_token or host else "cloud"
+        if self.jira_personal_token is not None:
+            return "datacenter"
+        return "cloud"
 
     @property
     def is_development(self) -> bool:

@@ -73,7 +73,7 @@ async def search_jql(
         return page
     start = _offset_from(page_token)
     items, next_start, total, names = await _offset_pages(
-        client, "POST", "/rest/api/2/search", key="issues", start=start, limit=limit,
+        client, "POST", "/rest/api/2/search", items_key="issues", start=start, limit=limit,
         body={"jql": jql, "fields": list(fields), **({"expand": list(expand)} if expand else {})},
     )
     page.items, page.total, page.names = items, total, names
@@ -87,7 +87,7 @@ async def paginate_offset(
     *,
     limit: int,
     page_token: str | None = None,
-    key: str = "values",
+    items_key: str = "values",
     params: Mapping[str, Any] | None = None,
     not_found: str | tuple[str, str] = "NOT_FOUND",
     cache: bool = True,
@@ -95,14 +95,14 @@ async def paginate_offset(
 ) -> Page:
     """GET an offset-paged collection; at most ``limit`` items from ``page_token`` on."""
     items, next_start, total, _ = await _offset_pages(
-        client, "GET", template, key=key, start=_offset_from(page_token), limit=limit, params=params,
+        client, "GET", template, items_key=items_key, start=_offset_from(page_token), limit=limit, params=params,
         not_found=not_found, cache=cache, path=path,
     )
     return Page(items=items, next_page_token=f"o:{next_start}" if next_start is not None else None, total=total)
 
 
 async def _offset_pages(
-    client: JiraClient, method: str, template: str, *, key: str, start: int, limit: int,
+    client: JiraClient, method: str, template: str, *, items_key: str, start: int, limit: int,
     params: Mapping[str, Any] | None = None, body: dict[str, Any] | None = None,
     not_found: str | tuple[str, str] = "NOT_FOUND", cache: bool = True, path: Mapping[str, Any] | None = None,
 ) -> tuple[list[dict[str, Any]], int | None, int | None, dict[str, str]]:
@@ -119,7 +119,7 @@ async def _offset_pages(
             data = await client.post(template, json={**(body or {}), "startAt": position, "maxResults": size},
                                      read=True, **(path or {}))
         data = data or {}
-        batch = data.get(key) or []
+        batch = data.get(items_key) or []
         items += batch
         names.update(data.get("names") or {})
         total = data.get("total", total)

@@ -53,7 +53,7 @@ class EventBus:
     def set_notifiers(self, notifiers: Sequence[Notifier]) -> None:
         self.notifiers = list(notifiers)
 
-    def emit(self, type: str, summary: str, *, url: str | None = None, **data: Any) -> Event:
+    def emit(self, type: str, summary: str, /, *, url: str | None = None, **data: Any) -> Event:
         event = Event(type=type, summary=summary, data=data, url=url)
         self.recent.append(event)
         if self.notifiers and self._queue is not None:

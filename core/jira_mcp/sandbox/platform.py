@@ -162,6 +162,13 @@ def register(app: SandboxApp) -> None:  # noqa: C901 - a route table
     async def fields(ctx: Ctx) -> Any:
         return FIELDS
 
+    @route("GET", "/rest/api/{v}/field/{field_id}/context")
+    async def field_contexts(ctx: Ctx) -> Any:
+        if ctx.params["field_id"] not in {f["id"] for f in FIELDS if f["custom"]}:
+            raise HttpError(404, ["The custom field was not found."])
+        return {"startAt": 0, "maxResults": 50, "total": 1, "isLast": True,
+                "values": [{"id": "10100", "name": "Default context", "isGlobalContext": True, "isAnyIssueType": True}]}
+
     @route("GET", "/rest/api/{v}/field/{field_id}/context/{context_id}/option")
     async def field_options(ctx: Ctx) -> Any:
         if ctx.params["field_id"] != "customfield_10001":
@@ -269,7 +276,7 @@ def register(app: SandboxApp) -> None:  # noqa: C901 - a route table
     async def create_issue(ctx: Ctx) -> Any:
         body = await ctx.json()
         issue = create_one(ctx, body)
-        return _created(ctx, issue)
+        return _json_status(_created(ctx, issue), 201)
 
     def _created(ctx: Ctx, issue: Issue) -> dict[str, Any]:
         return {"id": issue.id, "key": issue.key,
