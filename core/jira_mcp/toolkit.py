@@ -31,10 +31,10 @@ __all__ = [
 ISSUE_KEY = re.compile(r"^[A-Z][A-Z0-9_]{0,9}-[1-9][0-9]{0,9}$")
 PROJECT_KEY = re.compile(r"^[A-Z][A-Z0-9_]{0,9}$")
 
-IssueKey = Annotated[str, Field(description="Issue key, e.g. PROJ-123")]
-ProjectKey = Annotated[str, Field(description="Project key, e.g. PROJ")]
-Limit = Annotated[int, Field(ge=1, le=100, description="Max items (1-100)")]
-PageToken = Annotated[str | None, Field(description="next_page_token from a previous call")]
+IssueKey = Annotated[str, Field(description="e.g. PROJ-123")]
+ProjectKey = Annotated[str, Field(description="e.g. PROJ")]
+Limit = Annotated[int, Field(ge=1, le=100)]
+PageToken = Annotated[str | None, Field(description="A next_page_token")]
 
 
 class ToolOutput(BaseModel):

@@ -41,7 +41,7 @@ FIELD_ALIASES = {
     "text": "text", "summary": "summary", "description": "description", "comment": "comment",
     "created": "created", "createddate": "created", "updated": "updated", "updateddate": "updated",
     "resolved": "resolved", "resolutiondate": "resolved", "duedate": "duedate", "due": "duedate",
-    "story points": "storyPoints", "cf[10016]": "storyPoints", "team": "team",
+    "story points": "storyPoints", "cf[10016]": "storyPoints", "team": "team", "rank": "rank",
 }
 DATE_FIELDS = {"created", "updated", "resolved", "duedate"}
 TEXT_FIELDS = {"text", "summary", "description", "comment"}

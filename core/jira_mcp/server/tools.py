@@ -23,7 +23,7 @@ from jira_mcp.registries import ToolSpec
 from jira_mcp.services import Services
 from jira_mcp.toolkit import ToolOutput
 
-__all__ = ["CoreTool", "InFlight", "build_tool", "strip_titles"]
+__all__ = ["CoreTool", "InFlight", "build_tool", "compact_schema"]
 
 log = get_logger("jira_mcp.tools")
 
@@ -137,37 +137,83 @@ def _render(result: Any) -> tuple[str, dict[str, Any] | None]:
     raise TypeError(f"tool returned {type(result).__name__}; tools must return a ToolOutput")
 
 
-def strip_titles(schema: Any) -> Any:
-    """Drop pydantic's auto-generated ``title`` keys: they cost model tokens and say nothing."""
-    if isinstance(schema, dict):
-        props = schema.get("properties")
-        if isinstance(props, dict):
-            for value in props.values():
-                strip_titles(value)
-        schema.pop("title", None)
-        for key, value in schema.items():
-            if key != "properties":
-                strip_titles(value)
-    elif isinstance(schema, list):
-        for item in schema:
-            strip_titles(item)
-    return schema
+def compact_schema(node: Any, *, output: bool = False) -> Any:
+    """Shrink pydantic's JSON schema without changing what it accepts in practice.
+
+    Tool definitions are paid for in model tokens on every request: drop auto-generated titles, fold
+    ``anyOf [X, null]`` with a ``null`` default into plain optional ``X`` (omitting a parameter means
+    None; outputs never carry nulls, they are dumped with ``exclude_none``), and in output schemas drop
+    defaults, descriptions and ``additionalProperties: false``.
+    """
+    if isinstance(node, list):
+        return [compact_schema(item, output=output) for item in node]
+    if not isinstance(node, dict):
+        return node
+    variants = node.get("anyOf")
+    if isinstance(variants, list) and len(variants) == 2 and {"type": "null"} in variants:
+        other = next(v for v in variants if v != {"type": "null"})
+        rest = {k: v for k, v in node.items() if k != "anyOf"}
+        if rest.get("default", "unset") is None:
+            rest.pop("default")
+        node = {**other, **rest}
+    out: dict[str, Any] = {}
+    for key, value in node.items():
+        if key == "title" or (output and key in ("default", "description")):
+            continue
+        if key == "additionalProperties" and (value is True or (output and value is False)):
+            continue
+        if key in ("properties", "$defs"):
+            out[key] = {name: compact_schema(sub, output=output) for name, sub in value.items()}
+        else:
+            out[key] = compact_schema(value, output=output)
+    return out
+
+
+def shallow_output_schema(schema: dict[str, Any]) -> dict[str, Any]:
+    """Keep the top-level contract of an output schema; nested objects become plain ``object``.
+
+    The model reads the Markdown text, not the schema; clients that consume structured content get
+    every top-level field and its type. Full nested schemas tripled the size of tools/list.
+    """
+    defs = schema.get("$defs", {})
+
+    def shallow(node: Any) -> Any:
+        if not isinstance(node, dict):
+            return node
+        if "$ref" in node:
+            return {"type": "object"}
+        if node.get("type") == "array":
+            items = node.get("items")
+            if isinstance(items, dict) and ("$ref" in items or items.get("type") == "object"):
+                return {"type": "array"}
+            return node
+        if node.get("type") == "object" or "properties" in node:
+            return {"type": "object"}
+        return node
+
+    del defs
+    out = {k: v for k, v in schema.items() if k not in ("$defs", "properties", "required")}
+    out["properties"] = {name: shallow(sub) for name, sub in (schema.get("properties") or {}).items()}
+    return out
 
 
 def build_tool(spec: ToolSpec, services: Services, inflight: InFlight) -> CoreTool:
     description = spec.description or (spec.fn.__doc__ or "").strip()
+    # The MCP spec defines destructiveHint and idempotentHint only for tools that are not read-only;
+    # leaving them off read-only tools saves ~1,200 characters of tools/list without losing meaning.
     annotations = ToolAnnotations(
         title=spec.title,
         read_only_hint=spec.read_only,
-        destructive_hint=spec.destructive,
-        idempotent_hint=spec.idempotent,
+        destructive_hint=None if spec.read_only else spec.destructive,
+        idempotent_hint=None if spec.read_only else spec.idempotent,
         open_world_hint=spec.open_world,
     )
     tool = CoreTool.from_function(spec.fn, name=spec.name, description=" ".join(description.split()),
                                   annotations=annotations, structured_output=True)
-    strip_titles(tool.parameters)
+    tool.parameters = compact_schema(tool.parameters)
     if tool.fn_metadata.output_schema is not None:
-        strip_titles(tool.fn_metadata.output_schema)
+        tool.fn_metadata.output_schema = shallow_output_schema(compact_schema(tool.fn_metadata.output_schema,
+                                                                              output=True))
     tool.spec = spec
     tool.services = services
     tool.inflight = inflight

@@ -14,8 +14,8 @@ from pydantic import BaseModel, Field
 
 __all__ = ["Fields", "IssueAccess", "parse_duration"]
 
-Fields = Annotated[list[str] | None, Field(description="Extra fields by name or id")]
-CommentLimit = Annotated[int, Field(ge=0, le=50, description="Recent comments to include")]
+Fields = Annotated[list[str] | None, Field(description="Extra fields (names or ids)")]
+CommentLimit = Annotated[int, Field(ge=0, le=50, description="Recent comments")]
 DESCRIPTION_LIMIT = 1200
 COMMENT_LIMIT = 400
 _DURATION = re.compile(r"(\d+(?:\.\d+)?)\s*([wdhm])", re.I)

@@ -180,7 +180,7 @@ def register(registry: ToolRegistry, access: IssueAccess) -> None:
         )
 
     async def search_issues(
-        jql: Annotated[str, Field(description="JQL, e.g. project = ENG AND status != Done ORDER BY updated DESC")],
+        jql: str,
         fields: Fields = None,
         limit: Annotated[int, Field(ge=1, le=100)] = 10,
         page_token: PageToken = None,
@@ -239,7 +239,7 @@ def register(registry: ToolRegistry, access: IssueAccess) -> None:
 
     async def get_issue_changelog(
         issue_key: IssueKey,
-        fields: Annotated[list[str] | None, Field(description="Only these fields, e.g. [\"status\"]")] = None,
+        fields: Annotated[list[str] | None, Field(description="Only these, e.g. [\"status\"]")] = None,
         limit: Annotated[int, Field(ge=1, le=100)] = 30,
         page_token: PageToken = None,
     ) -> Changelog:

@@ -11,9 +11,9 @@ from pydantic import BaseModel, Field
 
 from jira_mcp_issues.common import IssueAccess, parse_duration
 
-Markdown = Annotated[str, Field(description="Markdown")]
-Names = Annotated[list[str] | None, Field(description="Names")]
-CustomFields = Annotated[dict[str, Any] | None, Field(description="Other fields by name or id, e.g. {\"Story point estimate\": 3}")]
+Markdown = str
+Names = list[str] | None
+CustomFields = Annotated[dict[str, Any] | None, Field(description="Other fields by name or id")]
 UserRef = Annotated[str | None, Field(description="Name, email or account id")]
 
 
@@ -23,7 +23,6 @@ class Done(ToolOutput):
     key: str | None = None
     url: str | None = None
     message: str
-    data: dict[str, Any] | None = None
 
     def to_markdown(self) -> str:
         return self.message + (f" {self.url}" if self.url else "")
@@ -128,8 +127,7 @@ def register(registry: ToolRegistry, access: IssueAccess) -> None:
                                       f"use one of: {', '.join(t['name'] for t in types.values())}")
         if validate_only:
             names = ", ".join(sorted(body))
-            return Done(message=f"valid: would create a {issue_type} in {project} setting {names}",
-                        data={"fields": sorted(body)})
+            return Done(message=f"valid: would create a {issue_type} in {project} setting {names}")
         created = await jira.post(jira.api("/issue"), json={"fields": body},
                                   not_found=("PROJECT_NOT_FOUND", f"project {project}"))
         key = created["key"]
@@ -311,8 +309,7 @@ def register(registry: ToolRegistry, access: IssueAccess) -> None:
                                   not_found=("ISSUE_NOT_FOUND", f"issue {key}"))
         events.emit("issue.commented", f"{key} new comment", url=jira.browse_url(key), key=key,
                     comment_id=str(comment.get("id")), excerpt=body[:200])
-        return Done(key=key, url=jira.browse_url(key), message=f"comment {comment.get('id')} added to {key}",
-                    data={"comment_id": str(comment.get("id"))})
+        return Done(key=key, url=jira.browse_url(key), message=f"comment {comment.get('id')} added to {key}")
 
     async def edit_comment(issue_key: IssueKey, comment_id: str, body: Markdown) -> Done:
         """Replace the text of a comment."""
