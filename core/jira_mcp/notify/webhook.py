@@ -1,0 +1,57 @@
+"""Delivery of a JSON payload to an incoming-webhook URL (Slack, Teams, ...), for notifier plugins.
+
+The URL is a secret: it never appears in errors, logs or metrics.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+
+from jira_mcp.errors import WebhookError
+from jira_mcp.notify import Event
+
+__all__ = ["WebhookNotifier"]
+
+
+class WebhookNotifier:
+    """A notifier that POSTs ``render(event)`` to a webhook. Filters by event type prefix."""
+
+    def __init__(self, name: str, url: str, render: Callable[[Event], dict[str, Any]], *,
+                 events: list[str] | None = None, timeout: float = 10.0,
+                 transport: httpx.AsyncBaseTransport | None = None) -> None:
+        self.name = name
+        self._url = url
+        self._render = render
+        self._events = [e.strip() for e in events or [] if e.strip()]
+        self._timeout = timeout
+        self._transport = transport
+        self._client: httpx.AsyncClient | None = None
+
+    def wants(self, event: Event) -> bool:
+        return not self._events or any(event.type == e or event.type.startswith(e.rstrip("*").rstrip(".") + ".")
+                                       for e in self._events)
+
+    async def send(self, event: Event) -> None:
+        if not self.wants(event):
+            return
+        if self._client is None:
+            self._client = httpx.AsyncClient(timeout=self._timeout, transport=self._transport)
+        try:
+            response = await self._client.post(self._url, json=self._render(event))
+        except httpx.TimeoutException as exc:
+            raise WebhookError(f"{self.name} webhook timed out after {self._timeout:g}s") from exc
+        except httpx.HTTPError as exc:
+            raise WebhookError(f"{self.name} webhook unreachable ({type(exc).__name__})") from exc
+        if response.status_code >= 300:
+            hint = {404: "the webhook was deleted or the URL is wrong", 403: "the webhook is disabled",
+                    410: "the webhook was removed", 400: "the payload was rejected",
+                    429: "the channel is rate limited"}.get(response.status_code, "")
+            raise WebhookError(f"{self.name} webhook answered HTTP {response.status_code}"
+                               + (f": {hint}" if hint else ""), status=response.status_code)
+
+    async def aclose(self) -> None:
+        if self._client is not None:
+            await self._client.aclose()
