@@ -45,6 +45,7 @@ class App:
     inflight: InFlight
     problems: list[Problem] = field(default_factory=list)
     sandbox_url: str | None = None
+    draining: bool = False
 
 
 def select_tools(specs: dict[str, ToolSpec], settings: Settings) -> list[ToolSpec]:

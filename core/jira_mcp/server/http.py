@@ -120,6 +120,11 @@ class _Guard:
 
         try:
             denied = self._deny(scope, route)
+            # Draining: refuse new work, but let sessions already open finish what they started.
+            if denied is None and self.app.draining and route == "/mcp" and \
+                    b"mcp-session-id" not in dict(scope.get("headers") or []):
+                denied = JSONResponse({"error": "shutting_down", "message": "server is draining; retry elsewhere"},
+                                      503, headers={"Retry-After": "1", "Connection": "close"})
             if denied is not None:
                 await denied(scope, receive, send_wrapper)
             else:
@@ -158,6 +163,8 @@ def build_http_app(app: App, *, host: str = "127.0.0.1", port: int = 8080, state
         return JSONResponse({"status": "ok", "plugins": len(app.host.loaded), "tools": len(app.tools)})
 
     async def ready(request: Request) -> Response:
+        if app.draining:
+            return JSONResponse({"status": "draining", "checks": {}}, 503)
         ok, checks = await readiness.check()
         body = {"status": "ready" if ok else "not_ready", "checks": checks}
         if app.sandbox_url:

@@ -1,0 +1,35 @@
+"""The example plugin, tested only with the fixtures of ``jira_mcp.testing``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import jira_mcp_example
+import pytest
+
+pytestmark = pytest.mark.anyio
+
+
+async def test_count_issues(make_app: Callable[..., Any], connect: Callable[..., Any],
+                            call_tool: Callable[..., Any]) -> None:
+    app = make_app([("example", jira_mcp_example)])
+    async with connect(app) as client:
+        result = await call_tool(client, "count_issues", jql="project = OPS")
+    assert not result.is_error
+    assert result.data["count"] == 24
+    assert result.text == "24 issue(s) match project = OPS"
+
+
+async def test_bad_jql_is_a_validation_error(make_app: Callable[..., Any], connect: Callable[..., Any],
+                                             call_tool: Callable[..., Any]) -> None:
+    app = make_app([("example", jira_mcp_example)])
+    async with connect(app) as client:
+        result = await call_tool(client, "count_issues", jql="project = ")
+    assert result.is_error and result.code == "VALIDATION_ERROR"
+
+
+async def test_discovered_through_its_entry_point(make_app: Callable[..., Any]) -> None:
+    app = make_app(entry_points=True)
+    assert "count_issues" in {tool.name for tool in app.tools}
+    assert app.host.infos["example"].distribution == "jira-mcp-example"
