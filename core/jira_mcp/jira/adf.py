@@ -217,7 +217,10 @@ def _marked(text: str, marks: list[Node]) -> str:
         text = text[:lead] + core + (text[len(text) - trail:] if trail else "")
     if "link" in kinds:
         href = kinds["link"].get("href", "")
-        text = f"[{text}]({href})" if href else text
+        if href and text == href:
+            text = f"<{href}>"
+        elif href:
+            text = f"[{text}]({href})"
     return text
 
 

@@ -167,7 +167,8 @@ def register(app: SandboxApp) -> None:  # noqa: C901 - a route table
         if ctx.params["field_id"] not in {f["id"] for f in FIELDS if f["custom"]}:
             raise HttpError(404, ["The custom field was not found."])
         return {"startAt": 0, "maxResults": 50, "total": 1, "isLast": True,
-                "values": [{"id": "10100", "name": "Default context", "isGlobalContext": True, "isAnyIssueType": True}]}
+                "values": [{"id": "10100", "name": "Default context", "description": "Default context for the field",
+                            "isGlobalContext": True, "isAnyIssueType": True}]}
 
     @route("GET", "/rest/api/{v}/field/{field_id}/context/{context_id}/option")
     async def field_options(ctx: Ctx) -> Any:
