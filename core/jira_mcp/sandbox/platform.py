@@ -305,7 +305,7 @@ def register(app: SandboxApp) -> None:  # noqa: C901 - a route table
             raise HttpError(400, errors=errors)
         assert project is not None and issue_type is not None
         description = _rich(fields.get("description"), ctx.version)
-        preview = Issue("0", "PREVIEW-0", {})
+        preview = Issue("0", "PREVIEW-0", {"project": {"key": project["key"]}})
         changes = _apply_fields(ctx, preview, {k: v for k, v in fields.items()
                                                if k not in ("project", "issuetype", "summary", "description")},
                                 validate_only=True)

@@ -130,8 +130,8 @@ def connect() -> Callable[..., Any]:
 
 @pytest.fixture
 def call_tool() -> Callable[..., Any]:
-    async def invoke(client: Any, name: str, **arguments: Any) -> ToolResult:
-        result = await client.call_tool(name, arguments)
+    async def invoke(client: Any, tool: str, /, **arguments: Any) -> ToolResult:
+        result = await client.call_tool(tool, arguments)
         text = "".join(getattr(block, "text", "") for block in result.content)
         return ToolResult(text=text, data=result.structured_content, is_error=bool(result.is_error))
 
