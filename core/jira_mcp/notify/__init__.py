@@ -86,6 +86,9 @@ class EventBus:
                 log.warning("notifications left undelivered at shutdown", pending=self._queue.qsize())
 
     async def _deliver(self, notifier: Notifier, event: Event) -> None:
+        wants = getattr(notifier, "wants", None)
+        if callable(wants) and not wants(event):
+            return  # filtered by the notifier's own event selection (e.g. SLACK_EVENTS)
         for attempt in range(1, self.attempts + 1):
             try:
                 await notifier.send(event)

@@ -1,0 +1,119 @@
+"""Test sessions. Plugins are discovered from ``plugins/*/pyproject.toml``: no hand-kept list.
+
+    nox                      every default session (what CI runs)
+    nox -s core              the core alone, no plugin installed
+    nox -s plugin-issues     the core plus exactly one plugin, that plugin's own tests
+    nox -s integration       everything installed: core tests again, collisions, `jira-mcp plugins`
+    nox -s third_party       the example plugin from tests/example_plugin, installed like a user would
+    nox -s lint typecheck    ruff; mypy --strict on core and plugins
+    nox -s conformance       the official MCP conformance suite and Inspector CLI against the server
+    nox -s bench             benchmarks that print figures (not run by default)
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tomllib
+from pathlib import Path
+
+import nox
+
+ROOT = Path(__file__).parent
+PLUGINS = sorted(p.parent for p in ROOT.glob("plugins/*/pyproject.toml"))
+PYTHON = "3.11"
+CORE_TEST = ".[test]"
+
+nox.options.default_venv_backend = "uv|virtualenv"
+nox.options.reuse_existing_virtualenvs = True
+nox.options.error_on_missing_interpreters = True
+nox.options.sessions = ["lint", "typecheck", "core", *[f"plugin-{p.name.split('_', 1)[1]}" for p in PLUGINS],
+                        "integration", "third_party", "conformance"]
+
+
+def _short(plugin: Path) -> str:
+    return plugin.name.split("_", 1)[1]
+
+
+def _dist(plugin: Path) -> str:
+    return str(tomllib.loads((plugin / "pyproject.toml").read_text())["project"]["name"])
+
+
+def _pytest(session: nox.Session, *args: str) -> None:
+    session.run("python", "-m", "pytest", "-p", "no:cacheprovider", *args, *session.posargs)
+
+
+@nox.session(python=PYTHON)
+def core(session: nox.Session) -> None:
+    """Core tests with no plugin installed (plugin-dependent assertions skip themselves)."""
+    session.install("-e", CORE_TEST)
+    _pytest(session, "tests", "--ignore=tests/example_plugin")
+
+
+for _plugin in PLUGINS:
+
+    @nox.session(name=f"plugin-{_short(_plugin)}", python=PYTHON)
+    def plugin_session(session: nox.Session, plugin: Path = _plugin) -> None:
+        """The core plus exactly this plugin, running the plugin's own tests."""
+        session.install("-e", CORE_TEST, "-e", f"{plugin}[test]")
+        session.chdir(plugin)
+        _pytest(session, "tests")
+
+
+@nox.session(python=PYTHON)
+def integration(session: nox.Session) -> None:
+    """Everything installed together: core tests again, plugin tests, and the plugin listing."""
+    session.install("-e", CORE_TEST, *[arg for p in PLUGINS for arg in ("-e", f"{p}[test]")])
+    out = session.run("jira-mcp", "plugins", "--json", silent=True, env={"JIRA_MCP_PLUGINS": ""}, success_codes=[0])
+    out = session.run("jira-mcp", "plugins", "--json", silent=True, success_codes=[0])
+    listed = {p["name"]: p for p in json.loads(str(out))["plugins"]}
+    expected = {_short(p) for p in PLUGINS}
+    missing = expected - set(listed)
+    if missing:
+        session.error(f"plugins not discovered: {sorted(missing)}")
+    tools = [t for p in listed.values() for t in p["tools"]]
+    if len(tools) != len(set(tools)):
+        session.error("tool name collision between plugins")
+    session.log(f"{len(listed)} plugins, {len(tools)} tools, no collisions")
+    _pytest(session, "tests", "--ignore=tests/example_plugin", *[str(p / "tests") for p in PLUGINS])
+
+
+@nox.session(python=PYTHON)
+def third_party(session: nox.Session) -> None:
+    """Install the example plugin from its own pyproject (not editable) and prove it is discovered."""
+    session.install("-e", CORE_TEST, "./tests/example_plugin")
+    out = session.run("jira-mcp", "plugins", "--json", silent=True)
+    names = {p["name"] for p in json.loads(str(out))["plugins"]}
+    if "example" not in names:
+        session.error("the example plugin was not discovered through its entry point")
+    session.chdir("tests/example_plugin")
+    _pytest(session, "tests")
+
+
+@nox.session(python=PYTHON)
+def lint(session: nox.Session) -> None:
+    session.install("ruff>=0.8")
+    session.run("ruff", "check", "core", "plugins", "tests", "noxfile.py", "benchmarks", "scripts")
+
+
+@nox.session(python=PYTHON)
+def typecheck(session: nox.Session) -> None:
+    session.install("mypy>=1.13", "-e", CORE_TEST, *[arg for p in PLUGINS for arg in ("-e", str(p))])
+    session.run("mypy", "--strict", "core/jira_mcp", *[str(next(p.glob("jira_mcp_*"))) for p in PLUGINS])
+
+
+@nox.session(python=PYTHON)
+def conformance(session: nox.Session) -> None:
+    """The official MCP conformance suite and the Inspector CLI against the real server (needs node+npx)."""
+    session.install("-e", CORE_TEST, *[arg for p in PLUGINS for arg in ("-e", str(p))])
+    if not nox.command.which("npx", paths=None):
+        session.error("npx is required (install Node.js 20 and npm)")
+    _pytest(session, "tests/conformance", "-m", "conformance", env={"JIRA_MCP_CONFORMANCE": "1"})
+
+
+@nox.session(python=PYTHON)
+def bench(session: nox.Session) -> None:
+    """Benchmarks: overhead, throughput, cold start, RSS, output sizes; beside mcp-atlassian where it installs."""
+    session.install("-e", CORE_TEST, *[arg for p in PLUGINS for arg in ("-e", str(p))], "psutil")
+    env = {"BENCH_OUT": os.environ.get("BENCH_OUT", "")}
+    session.run("python", "benchmarks/run.py", *session.posargs, env=env)
