@@ -7,6 +7,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -27,14 +28,16 @@ class ServerProcess:
     def __init__(self, args: list[str], env: dict[str, str], port: int) -> None:
         self.port = port
         self.url = f"http://127.0.0.1:{port}"
+        # Logs go to a file, not a pipe: an unread pipe fills up and blocks the server mid-test.
+        self.log = tempfile.NamedTemporaryFile("w+", prefix="jira-mcp-", suffix=".log")  # noqa: SIM115
         self.proc = subprocess.Popen([sys.executable, "-m", "jira_mcp.cli", *args], env=env,
-                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                                     stdout=subprocess.DEVNULL, stderr=self.log, text=True)
 
     def wait_ready(self, timeout: float = 20) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                raise RuntimeError(f"server exited {self.proc.returncode}: {self.proc.stderr.read()}")  # type: ignore[union-attr]
+                raise RuntimeError(f"server exited {self.proc.returncode}: {self.stderr()}")
             try:
                 if httpx.get(self.url + "/health", timeout=0.5).status_code == 200:
                     return
@@ -43,15 +46,20 @@ class ServerProcess:
             time.sleep(0.05)
         raise RuntimeError("server did not become healthy")
 
+    def stderr(self) -> str:
+        self.log.flush()
+        with open(self.log.name) as handle:
+            return handle.read()
+
     def stop(self) -> tuple[int, str]:
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
         try:
-            _, err = self.proc.communicate(timeout=30)
+            self.proc.wait(timeout=30)
         except subprocess.TimeoutExpired:
             self.proc.kill()
-            _, err = self.proc.communicate()
-        return self.proc.returncode, err
+            self.proc.wait()
+        return self.proc.returncode, self.stderr()
 
 
 def base_env(extra: dict[str, str] | None = None) -> dict[str, str]:
