@@ -1,13 +1,13 @@
 """Test sessions. Plugins are discovered from ``plugins/*/pyproject.toml``: no hand-kept list.
 
-    nox                      every default session (what CI runs)
-    nox -s core              the core alone, no plugin installed
-    nox -s plugin-issues     the core plus exactly one plugin, that plugin's own tests
-    nox -s integration       everything installed: core tests again, collisions, `jira-mcp plugins`
-    nox -s third_party       the example plugin from tests/example_plugin, installed like a user would
-    nox -s lint typecheck    ruff; mypy --strict on core and plugins
-    nox -s conformance       the official MCP conformance suite and Inspector CLI against the server
-    nox -s bench             benchmarks that print figures (not run by default)
+nox                      every default session (what CI runs)
+nox -s core              the core alone, no plugin installed
+nox -s plugin-issues     the core plus exactly one plugin, that plugin's own tests
+nox -s integration       everything installed: core tests again, collisions, `jira-mcp plugins`
+nox -s third_party       the example plugin from tests/example_plugin, installed like a user would
+nox -s lint typecheck    ruff; mypy --strict on core and plugins
+nox -s conformance       the official MCP conformance suite and Inspector CLI against the server
+nox -s bench             benchmarks that print figures (not run by default)
 """
 
 from __future__ import annotations
@@ -27,8 +27,15 @@ CORE_TEST = ".[test]"
 nox.options.default_venv_backend = "uv|virtualenv"
 nox.options.reuse_existing_virtualenvs = True
 nox.options.error_on_missing_interpreters = True
-nox.options.sessions = ["lint", "typecheck", "core", *[f"plugin-{p.name.split('_', 1)[1]}" for p in PLUGINS],
-                        "integration", "third_party", "conformance"]
+nox.options.sessions = [
+    "lint",
+    "typecheck",
+    "core",
+    *[f"plugin-{p.name.split('_', 1)[1]}" for p in PLUGINS],
+    "integration",
+    "third_party",
+    "conformance",
+]
 
 
 def _short(plugin: Path) -> str:
@@ -74,8 +81,13 @@ def integration(session: nox.Session) -> None:
     if len(tools) != len(set(tools)):
         session.error("tool name collision between plugins")
     session.log(f"{len(listed)} plugins, {len(tools)} tools, no collisions")
-    _pytest(session, "tests", "--ignore=tests/example_plugin", "--ignore=tests/conformance",
-            *[str(p / "tests") for p in PLUGINS])
+    _pytest(
+        session,
+        "tests",
+        "--ignore=tests/example_plugin",
+        "--ignore=tests/conformance",
+        *[str(p / "tests") for p in PLUGINS],
+    )
 
 
 @nox.session(python=PYTHON)

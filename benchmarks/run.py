@@ -30,11 +30,10 @@ from typing import Any
 
 import httpx
 import psutil
-from mcp import Client, StdioServerParameters
-
 from jira_mcp.jira.client import JiraClient
 from jira_mcp.observability.metrics import Metrics
 from jira_mcp.sandbox import CREDENTIALS
+from mcp import Client, StdioServerParameters
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -82,8 +81,9 @@ def line(label: str, value: str, note: str = "") -> None:
 
 async def bench_client(jira_url: str) -> None:
     print("\n[1] Jira client overhead (GET /rest/api/3/serverInfo against the sandbox)")
-    jira = JiraClient(jira_url, email=CREDENTIALS["email"], api_token=CREDENTIALS["api_token"],
-                      metrics=Metrics(process=False))
+    jira = JiraClient(
+        jira_url, email=CREDENTIALS["email"], api_token=CREDENTIALS["api_token"], metrics=Metrics(process=False)
+    )
     async with httpx.AsyncClient(base_url=jira_url, auth=(CREDENTIALS["email"], CREDENTIALS["api_token"])) as raw:
         for _ in range(50):
             await raw.get("/rest/api/3/serverInfo")
@@ -136,18 +136,21 @@ async def bench_calls(env: dict[str, str], label: str = "jira-mcp") -> dict[str,
     async with Client(params) as client:
         await timed_calls(client, 30, "get_issue", {"issue_key": "ENG-6"})
         durations = await timed_calls(client, 300, "get_issue", {"issue_key": "ENG-6"})
-    line("stdio p50 / p95", f"{pct(durations, .5) * 1000:.2f} / {pct(durations, .95) * 1000:.2f} ms")
-    figures["stdio_p50_ms"] = pct(durations, .5) * 1000
+    line("stdio p50 / p95", f"{pct(durations, 0.5) * 1000:.2f} / {pct(durations, 0.95) * 1000:.2f} ms")
+    figures["stdio_p50_ms"] = pct(durations, 0.5) * 1000
     async with http_server(env) as (url, proc):
         async with Client(url, mode="legacy") as client:
             await timed_calls(client, 30, "get_issue", {"issue_key": "ENG-6"})
             cpu0 = sum(proc.cpu_times()[:2])
             durations = await timed_calls(client, 300, "get_issue", {"issue_key": "ENG-6"})
             cpu = (sum(proc.cpu_times()[:2]) - cpu0) / 300
-        line("HTTP (2025-11-25 session) p50 / p95", f"{pct(durations, .5) * 1000:.2f} / "
-             f"{pct(durations, .95) * 1000:.2f} ms", "(target p50 < 3 ms)")
+        line(
+            "HTTP (2025-11-25 session) p50 / p95",
+            f"{pct(durations, 0.5) * 1000:.2f} / {pct(durations, 0.95) * 1000:.2f} ms",
+            "(target p50 < 3 ms)",
+        )
         line("server CPU per call (HTTP)", f"{cpu * 1000:.2f} ms", "(target < 2 ms)")
-        figures["http_p50_ms"] = pct(durations, .5) * 1000
+        figures["http_p50_ms"] = pct(durations, 0.5) * 1000
         figures["cpu_ms"] = cpu * 1000
 
         print(f"\n[3] Throughput and memory, {label}: 8 sessions × 100 concurrent-ish calls over HTTP")
@@ -197,8 +200,11 @@ async def bench_sizes(env: dict[str, str]) -> None:
     line("get_issue text", f"{len(text_issue):,} chars", "(target ≤ 1,800; mcp-atlassian 3,899)")
     line("get_issue structured content (JSON)", f"{len(json.dumps(issue.structured_content)):,} chars")
     line("search_issues, 50 results, text", f"{len(text_search):,} chars", "(target ≤ 15,000; mcp-atlassian 95,248)")
-    line(f"tools/list, {len(tools)} tools (wire JSON)", f"{compact:,} chars", "(target ≤ 25,000; mcp-atlassian "
-                                                                             "69,848 for 63 tools)")
+    line(
+        f"tools/list, {len(tools)} tools (wire JSON)",
+        f"{compact:,} chars",
+        "(target ≤ 25,000; mcp-atlassian 69,848 for 63 tools)",
+    )
     line("tools/list with json.dumps spacing", f"{spaced:,} chars")
 
 
@@ -208,14 +214,19 @@ def try_peer(jira_url: str) -> None:
     python = venv / "bin" / "python"
     if not python.exists():
         subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
-    installed = subprocess.run([str(python), "-m", "pip", "install", "-q", "mcp-atlassian"], capture_output=True,
-                               text=True, timeout=600)
+    installed = subprocess.run(
+        [str(python), "-m", "pip", "install", "-q", "mcp-atlassian"], capture_output=True, text=True, timeout=600
+    )
     if installed.returncode != 0:
         print("  not installable here:", installed.stderr.strip().splitlines()[-1:] or "unknown error")
         return
     binary = venv / "bin" / "mcp-atlassian"
-    env = {**os.environ, "JIRA_URL": jira_url, "JIRA_USERNAME": CREDENTIALS["email"],
-           "JIRA_API_TOKEN": CREDENTIALS["api_token"]}
+    env = {
+        **os.environ,
+        "JIRA_URL": jira_url,
+        "JIRA_USERNAME": CREDENTIALS["email"],
+        "JIRA_API_TOKEN": CREDENTIALS["api_token"],
+    }
 
     async def run() -> None:
         t = time.perf_counter()
@@ -224,15 +235,17 @@ def try_peer(jira_url: str) -> None:
             line("cold start", f"{time.perf_counter() - t:.3f} s")
             jira_tools = [x for x in tools if x.name.startswith("jira_")]
             definitions = [x.model_dump(mode="json", by_alias=True, exclude_none=True) for x in jira_tools]
-            line(f"tools/list, {len(jira_tools)} Jira tools", f"{len(json.dumps(definitions, separators=(',', ':'))):,}"
-                 " chars")
+            line(
+                f"tools/list, {len(jira_tools)} Jira tools",
+                f"{len(json.dumps(definitions, separators=(',', ':'))):,} chars",
+            )
             durations = []
             for _ in range(50):
                 t = time.perf_counter()
                 result = await client.call_tool("jira_get_issue", {"issue_key": "ENG-6"})
                 durations.append(time.perf_counter() - t)
             text = "".join(getattr(b, "text", "") for b in result.content)
-            line("get_issue p50 (stdio)", f"{pct(durations, .5) * 1000:.2f} ms", "(error)" if result.is_error else "")
+            line("get_issue p50 (stdio)", f"{pct(durations, 0.5) * 1000:.2f} ms", "(error)" if result.is_error else "")
             line("get_issue text", f"{len(text):,} chars")
 
     try:
@@ -248,11 +261,21 @@ def main() -> None:
     port = free_port()
     jira_url = f"http://127.0.0.1:{port}"
     base = {k: v for k, v in os.environ.items() if not k.startswith(("JIRA_", "MCP_"))}
-    with process([sys.executable, "-m", "jira_mcp.cli", "sandbox", "--port", str(port)], base,
-                 f"{jira_url}/rest/api/3/serverInfo"):
-        env = {**base, "JIRA_HOST": jira_url, "JIRA_EMAIL": CREDENTIALS["email"],
-               "JIRA_API_TOKEN": CREDENTIALS["api_token"], "LOG_LEVEL": "WARNING",
-               "RATE_LIMIT_MAX_REQUESTS": "100000", "RATE_LIMIT_WINDOW_MS": "1000", "JIRA_MCP_DISABLE_PLUGINS": "example"}
+    with process(
+        [sys.executable, "-m", "jira_mcp.cli", "sandbox", "--port", str(port)],
+        base,
+        f"{jira_url}/rest/api/3/serverInfo",
+    ):
+        env = {
+            **base,
+            "JIRA_HOST": jira_url,
+            "JIRA_EMAIL": CREDENTIALS["email"],
+            "JIRA_API_TOKEN": CREDENTIALS["api_token"],
+            "LOG_LEVEL": "WARNING",
+            "RATE_LIMIT_MAX_REQUESTS": "100000",
+            "RATE_LIMIT_WINDOW_MS": "1000",
+            "JIRA_MCP_DISABLE_PLUGINS": "example",
+        }
         print(f"jira-mcp benchmarks — python {sys.version.split()[0]}, {os.cpu_count()} cores, sandbox at {jira_url}")
         asyncio.run(bench_client(jira_url))
         asyncio.run(bench_calls(env))

@@ -18,22 +18,46 @@ from pathlib import Path
 from typing import Any
 
 PLATFORM_PATHS = [
-    "/rest/api/3/myself", "/rest/api/3/serverInfo", "/rest/api/3/field", "/rest/api/3/status",
-    "/rest/api/3/priority", "/rest/api/3/resolution", "/rest/api/3/filter/{id}",
-    "/rest/api/3/search/jql", "/rest/api/3/issue", "/rest/api/3/issue/bulk", "/rest/api/3/issue/{issueIdOrKey}",
-    "/rest/api/3/issue/{issueIdOrKey}/transitions", "/rest/api/3/issue/{issueIdOrKey}/assignee",
-    "/rest/api/3/issue/{issueIdOrKey}/comment", "/rest/api/3/issue/{issueIdOrKey}/comment/{id}",
-    "/rest/api/3/issue/{issueIdOrKey}/worklog", "/rest/api/3/issue/{issueIdOrKey}/changelog",
-    "/rest/api/3/issueLink", "/rest/api/3/issueLink/{linkId}", "/rest/api/3/issueLinkType",
-    "/rest/api/3/project/search", "/rest/api/3/project/{projectIdOrKey}", "/rest/api/3/user/search",
-    "/rest/api/3/field/{fieldId}/context", "/rest/api/3/field/{fieldId}/context/{contextId}/option",
+    "/rest/api/3/myself",
+    "/rest/api/3/serverInfo",
+    "/rest/api/3/field",
+    "/rest/api/3/status",
+    "/rest/api/3/priority",
+    "/rest/api/3/resolution",
+    "/rest/api/3/filter/{id}",
+    "/rest/api/3/search/jql",
+    "/rest/api/3/issue",
+    "/rest/api/3/issue/bulk",
+    "/rest/api/3/issue/{issueIdOrKey}",
+    "/rest/api/3/issue/{issueIdOrKey}/transitions",
+    "/rest/api/3/issue/{issueIdOrKey}/assignee",
+    "/rest/api/3/issue/{issueIdOrKey}/comment",
+    "/rest/api/3/issue/{issueIdOrKey}/comment/{id}",
+    "/rest/api/3/issue/{issueIdOrKey}/worklog",
+    "/rest/api/3/issue/{issueIdOrKey}/changelog",
+    "/rest/api/3/issueLink",
+    "/rest/api/3/issueLink/{linkId}",
+    "/rest/api/3/issueLinkType",
+    "/rest/api/3/project/search",
+    "/rest/api/3/project/{projectIdOrKey}",
+    "/rest/api/3/user/search",
+    "/rest/api/3/field/{fieldId}/context",
+    "/rest/api/3/field/{fieldId}/context/{contextId}/option",
 ]
 AGILE_PATHS = [
-    "/rest/agile/1.0/board", "/rest/agile/1.0/board/{boardId}", "/rest/agile/1.0/board/{boardId}/configuration",
-    "/rest/agile/1.0/board/{boardId}/issue", "/rest/agile/1.0/board/{boardId}/backlog",
-    "/rest/agile/1.0/board/{boardId}/sprint", "/rest/agile/1.0/board/{boardId}/epic",
-    "/rest/agile/1.0/epic/{epicIdOrKey}", "/rest/agile/1.0/epic/{epicIdOrKey}/issue", "/rest/agile/1.0/sprint",
-    "/rest/agile/1.0/sprint/{sprintId}", "/rest/agile/1.0/sprint/{sprintId}/issue", "/rest/agile/1.0/backlog/issue",
+    "/rest/agile/1.0/board",
+    "/rest/agile/1.0/board/{boardId}",
+    "/rest/agile/1.0/board/{boardId}/configuration",
+    "/rest/agile/1.0/board/{boardId}/issue",
+    "/rest/agile/1.0/board/{boardId}/backlog",
+    "/rest/agile/1.0/board/{boardId}/sprint",
+    "/rest/agile/1.0/board/{boardId}/epic",
+    "/rest/agile/1.0/epic/{epicIdOrKey}",
+    "/rest/agile/1.0/epic/{epicIdOrKey}/issue",
+    "/rest/agile/1.0/sprint",
+    "/rest/agile/1.0/sprint/{sprintId}",
+    "/rest/agile/1.0/sprint/{sprintId}/issue",
+    "/rest/agile/1.0/backlog/issue",
 ]
 
 
@@ -77,8 +101,10 @@ def main() -> None:
     source, target = Path(sys.argv[1]), Path(sys.argv[2])
     target.mkdir(parents=True, exist_ok=True)
     provenance = []
-    for name, paths, out_name in (("jira-platform-v3.swagger-v3.v3.json", PLATFORM_PATHS, "platform-v3.json"),
-                                  ("jira-software-agile.swagger.v3.json", AGILE_PATHS, "agile.json")):
+    for name, paths, out_name in (
+        ("jira-platform-v3.swagger-v3.v3.json", PLATFORM_PATHS, "platform-v3.json"),
+        ("jira-software-agile.swagger.v3.json", AGILE_PATHS, "agile.json"),
+    ):
         raw = (source / name).read_bytes()
         part = subset(json.loads(raw), paths)
         (target / out_name).write_text(json.dumps(part, indent=1, sort_keys=True) + "\n")
@@ -88,7 +114,9 @@ def main() -> None:
         "(developer.atlassian.com/cloud/jira/platform/swagger-v3.v3.json and .../software/swagger.v3.json), "
         "cut by `scripts/extract_openapi_subset.py` to the paths jira-mcp uses, components included "
         "unchanged.\n\n| file | upstream file | upstream sha256 | content |\n|---|---|---|---|\n"
-        + "\n".join(provenance) + "\n")
+        + "\n".join(provenance)
+        + "\n"
+    )
 
 
 if __name__ == "__main__":

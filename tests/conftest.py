@@ -6,9 +6,8 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from serverproc import ServerProcess, base_env, free_port
-
 from jira_mcp.sandbox import SandboxServer
+from serverproc import ServerProcess, base_env, free_port
 
 
 @pytest.fixture

@@ -9,13 +9,8 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
-from typing import Any
 
 import httpx
-import pytest
-
-from jira_mcp.sandbox import SandboxServer
 
 
 def free_port() -> int:
@@ -30,8 +25,13 @@ class ServerProcess:
         self.url = f"http://127.0.0.1:{port}"
         # Logs go to a file, not a pipe: an unread pipe fills up and blocks the server mid-test.
         self.log = tempfile.NamedTemporaryFile("w+", prefix="jira-mcp-", suffix=".log")  # noqa: SIM115
-        self.proc = subprocess.Popen([sys.executable, "-m", "jira_mcp.cli", *args], env=env,
-                                     stdout=subprocess.DEVNULL, stderr=self.log, text=True)
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "jira_mcp.cli", *args],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=self.log,
+            text=True,
+        )
 
     def wait_ready(self, timeout: float = 20) -> None:
         deadline = time.monotonic() + timeout
@@ -67,5 +67,3 @@ def base_env(extra: dict[str, str] | None = None) -> dict[str, str]:
     env.update({"LOG_LEVEL": "INFO", "APP_ENV": "production", "SHUTDOWN_GRACE_SECONDS": "10"})
     env.update(extra or {})
     return env
-
-

@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from jira_mcp.jira.adf import (
     adf_to_markdown,
     adf_to_text,
@@ -39,46 +38,96 @@ def item(*content: Any) -> dict[str, Any]:
 
 # Documents shaped like what Jira Cloud's editor stores (bug reports, release notes, runbooks).
 CORPUS: dict[str, tuple[dict[str, Any], str]] = {
-    "bug report": (doc(
-        {"type": "heading", "attrs": {"level": 2}, "content": [t("Steps to reproduce")]},
-        {"type": "orderedList", "attrs": {"order": 1}, "content": [
-            item(p(t("Open "), t("Settings", "strong"))),
-            item(p(t("Click "), t("Save", "code")),
-                 {"type": "bulletList", "content": [item(p(t("nested detail")))]}),
-        ]},
-        p(t("Expected: "), t("no error", "em"), {"type": "hardBreak"}, t("Actual: "), t("500", "strike")),
-        {"type": "codeBlock", "attrs": {"language": "python"}, "content": [t("raise ValueError('x')")]},
-    ), "## Steps to reproduce\n\n1. Open **Settings**\n2. Click `Save`\n   - nested detail\n\n"
-       "Expected: *no error*\nActual: ~~500~~\n\n```python\nraise ValueError('x')\n```"),
-    "mentions, emoji, links": (doc(p(
-        {"type": "mention", "attrs": {"id": "acc-bob", "text": "@Bob Builder"}}, t(" please review "),
-        {"type": "emoji", "attrs": {"shortName": ":thumbsup:", "text": "👍"}}, t(" see "),
-        t("the docs", href="https://example.com/docs"), t(" and "),
-        {"type": "inlineCard", "attrs": {"url": "https://acme.atlassian.net/browse/ENG-1"}},
-    )), "@Bob Builder please review 👍 see [the docs](https://example.com/docs) and "
-        "<https://acme.atlassian.net/browse/ENG-1>"),
-    "table": (doc({"type": "table", "content": [
-        {"type": "tableRow", "content": [{"type": "tableHeader", "content": [p(t("Env"))]},
-                                         {"type": "tableHeader", "content": [p(t("Status"))]}]},
-        {"type": "tableRow", "content": [{"type": "tableCell", "content": [p(t("prod"))]},
-                                         {"type": "tableCell", "content": [p(t("ok", "strong"))]}]},
-    ]}), "| Env | Status |\n|---|---|\n| prod | **ok** |"),
-    "panel and quote": (doc(
-        {"type": "panel", "attrs": {"panelType": "warning"}, "content": [p(t("Deploy freeze on Friday"))]},
-        {"type": "blockquote", "content": [p(t("Quoted customer text"))]},
-        {"type": "rule"},
-    ), "> **Warning:** Deploy freeze on Friday\n\n> Quoted customer text\n\n---"),
-    "media, status, date, tasks": (doc(
-        {"type": "mediaSingle", "content": [{"type": "media", "attrs": {"id": "abc", "type": "file",
-                                                                      "alt": "screenshot.png"}}]},
-        p({"type": "status", "attrs": {"text": "In progress", "color": "blue"}}, t(" until "),
-          {"type": "date", "attrs": {"timestamp": "1767225600000"}}),
-        {"type": "taskList", "content": [
-            {"type": "taskItem", "attrs": {"state": "DONE"}, "content": [t("write tests")]},
-            {"type": "taskItem", "attrs": {"state": "TODO"}, "content": [t("ship")]}]},
-        {"type": "expand", "attrs": {"title": "Logs"}, "content": [p(t("line 1"))]},
-    ), "[attachment: screenshot.png]\n\n[IN PROGRESS] until 2026-01-01\n\n- [x] write tests\n- [ ] ship\n\n"
-       "**Logs**\n\nline 1"),
+    "bug report": (
+        doc(
+            {"type": "heading", "attrs": {"level": 2}, "content": [t("Steps to reproduce")]},
+            {
+                "type": "orderedList",
+                "attrs": {"order": 1},
+                "content": [
+                    item(p(t("Open "), t("Settings", "strong"))),
+                    item(
+                        p(t("Click "), t("Save", "code")),
+                        {"type": "bulletList", "content": [item(p(t("nested detail")))]},
+                    ),
+                ],
+            },
+            p(t("Expected: "), t("no error", "em"), {"type": "hardBreak"}, t("Actual: "), t("500", "strike")),
+            {"type": "codeBlock", "attrs": {"language": "python"}, "content": [t("raise ValueError('x')")]},
+        ),
+        "## Steps to reproduce\n\n1. Open **Settings**\n2. Click `Save`\n   - nested detail\n\n"
+        "Expected: *no error*\nActual: ~~500~~\n\n```python\nraise ValueError('x')\n```",
+    ),
+    "mentions, emoji, links": (
+        doc(
+            p(
+                {"type": "mention", "attrs": {"id": "acc-bob", "text": "@Bob Builder"}},
+                t(" please review "),
+                {"type": "emoji", "attrs": {"shortName": ":thumbsup:", "text": "👍"}},
+                t(" see "),
+                t("the docs", href="https://example.com/docs"),
+                t(" and "),
+                {"type": "inlineCard", "attrs": {"url": "https://acme.atlassian.net/browse/ENG-1"}},
+            )
+        ),
+        "@Bob Builder please review 👍 see [the docs](https://example.com/docs) and "
+        "<https://acme.atlassian.net/browse/ENG-1>",
+    ),
+    "table": (
+        doc(
+            {
+                "type": "table",
+                "content": [
+                    {
+                        "type": "tableRow",
+                        "content": [
+                            {"type": "tableHeader", "content": [p(t("Env"))]},
+                            {"type": "tableHeader", "content": [p(t("Status"))]},
+                        ],
+                    },
+                    {
+                        "type": "tableRow",
+                        "content": [
+                            {"type": "tableCell", "content": [p(t("prod"))]},
+                            {"type": "tableCell", "content": [p(t("ok", "strong"))]},
+                        ],
+                    },
+                ],
+            }
+        ),
+        "| Env | Status |\n|---|---|\n| prod | **ok** |",
+    ),
+    "panel and quote": (
+        doc(
+            {"type": "panel", "attrs": {"panelType": "warning"}, "content": [p(t("Deploy freeze on Friday"))]},
+            {"type": "blockquote", "content": [p(t("Quoted customer text"))]},
+            {"type": "rule"},
+        ),
+        "> **Warning:** Deploy freeze on Friday\n\n> Quoted customer text\n\n---",
+    ),
+    "media, status, date, tasks": (
+        doc(
+            {
+                "type": "mediaSingle",
+                "content": [{"type": "media", "attrs": {"id": "abc", "type": "file", "alt": "screenshot.png"}}],
+            },
+            p(
+                {"type": "status", "attrs": {"text": "In progress", "color": "blue"}},
+                t(" until "),
+                {"type": "date", "attrs": {"timestamp": "1767225600000"}},
+            ),
+            {
+                "type": "taskList",
+                "content": [
+                    {"type": "taskItem", "attrs": {"state": "DONE"}, "content": [t("write tests")]},
+                    {"type": "taskItem", "attrs": {"state": "TODO"}, "content": [t("ship")]},
+                ],
+            },
+            {"type": "expand", "attrs": {"title": "Logs"}, "content": [p(t("line 1"))]},
+        ),
+        "[attachment: screenshot.png]\n\n[IN PROGRESS] until 2026-01-01\n\n- [x] write tests\n- [ ] ship\n\n"
+        "**Logs**\n\nline 1",
+    ),
 }
 
 
@@ -108,9 +157,11 @@ def test_spec_examples_round_trip() -> None:
 
 
 def test_markdown_to_adf_structure() -> None:
-    document = markdown_to_adf("# Title\n\nText with **bold**, *em*, `code` and [link](https://x.y).\n\n"
-                               "- a\n  - b\n\n> quote\n\n| h |\n|---|\n| c |\n\n"
-                               "[@Bob](mention:acc-bob) hi")
+    document = markdown_to_adf(
+        "# Title\n\nText with **bold**, *em*, `code` and [link](https://x.y).\n\n"
+        "- a\n  - b\n\n> quote\n\n| h |\n|---|\n| c |\n\n"
+        "[@Bob](mention:acc-bob) hi"
+    )
     kinds = [node["type"] for node in document["content"]]
     assert kinds == ["heading", "paragraph", "bulletList", "blockquote", "table", "paragraph"]
     marks = {m["type"] for n in document["content"][1]["content"] for m in n.get("marks", [])}
@@ -132,9 +183,12 @@ def test_empty_and_odd_input() -> None:
 
 
 def test_wiki_markup_both_ways() -> None:
-    wiki = markdown_to_wiki("## Plan\n\n- **bold** item\n  - sub\n1. first\n\n`x = 1` and [site](https://s.io)\n\n"
-                            "```sh\nls\n```")
+    wiki = markdown_to_wiki(
+        "## Plan\n\n- **bold** item\n  - sub\n1. first\n\n`x = 1` and [site](https://s.io)\n\n```sh\nls\n```"
+    )
     assert "h2. Plan" in wiki and "* *bold* item" in wiki and "** sub" in wiki and "# first" in wiki
     assert "{{x = 1}}" in wiki and "[site|https://s.io]" in wiki and "{code:sh}\nls\n{code}" in wiki
-    back = wiki_to_markdown("h1. Title\n* item *strong* _em_\n{code:java}\nint x;\n{code}\n[~accountid:abc] [a|https://b.c]")
+    back = wiki_to_markdown(
+        "h1. Title\n* item *strong* _em_\n{code:java}\nint x;\n{code}\n[~accountid:abc] [a|https://b.c]"
+    )
     assert back == "# Title\n- item **strong** *em*\n```java\nint x;\n```\n@abc [a](https://b.c)"

@@ -9,14 +9,13 @@ from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import pytest
-
 from jira_mcp.errors import JiraMcpError
 from jira_mcp.jira.cache import MemoryCache
 from jira_mcp.jira.client import JiraClient, RetryPolicy, parse_retry_after
 from jira_mcp.jira.pagination import paginate_offset, search_jql
 from jira_mcp.jira.ratelimit import TokenBucket
 from jira_mcp.observability.metrics import Metrics
-from jira_mcp.sandbox import CREDENTIALS, Fault, SandboxServer
+from jira_mcp.sandbox import CREDENTIALS, SandboxServer
 
 pytestmark = pytest.mark.anyio
 
@@ -28,8 +27,13 @@ def client_factory(sandbox_server: SandboxServer) -> Callable[..., JiraClient]:
     made: list[JiraClient] = []
 
     def make(url: str | None = None, **kwargs: Any) -> JiraClient:
-        options: dict[str, Any] = {"email": CREDENTIALS["email"], "api_token": CREDENTIALS["api_token"],
-                                   "metrics": Metrics(process=False), "retry": FAST, "timeout": 2.0}
+        options: dict[str, Any] = {
+            "email": CREDENTIALS["email"],
+            "api_token": CREDENTIALS["api_token"],
+            "metrics": Metrics(process=False),
+            "retry": FAST,
+            "timeout": 2.0,
+        }
         options.update(kwargs)
         client = JiraClient(url or sandbox_server.url, **options)
         made.append(client)
@@ -67,8 +71,9 @@ async def test_retries_after_429_honouring_retry_after(jira: JiraClient, sandbox
     assert counter(jira.metrics, "jira_api_retries_total", reason="429") == 2
 
 
-async def test_retry_after_zero_is_a_short_delay_not_a_busy_loop(jira: JiraClient,
-                                                                 sandbox_server: SandboxServer) -> None:
+async def test_retry_after_zero_is_a_short_delay_not_a_busy_loop(
+    jira: JiraClient, sandbox_server: SandboxServer
+) -> None:
     sandbox_server.app.add_fault(status=429, path="/rest/api/3/myself", times=3, headers={"Retry-After": "0"})
     await jira.get(jira.api("/myself"), cache=False)
     assert sandbox_server.app.count("GET", "/rest/api/3/myself") == 4
@@ -93,12 +98,21 @@ async def test_retry_after_beyond_budget_fails_at_once(jira: JiraClient, sandbox
     assert time.monotonic() - started < 1
 
 
-@pytest.mark.parametrize(("status", "code"), [
-    (401, "JIRA_AUTH_FAILED"), (403, "JIRA_PERMISSION_DENIED"), (410, "JIRA_ENDPOINT_REMOVED"),
-    (502, "JIRA_UNAVAILABLE"), (503, "JIRA_UNAVAILABLE"), (500, "JIRA_UNAVAILABLE"), (409, "VALIDATION_ERROR"),
-])
-async def test_status_codes_map_to_error_codes(jira: JiraClient, sandbox_server: SandboxServer, status: int,
-                                               code: str) -> None:
+@pytest.mark.parametrize(
+    ("status", "code"),
+    [
+        (401, "JIRA_AUTH_FAILED"),
+        (403, "JIRA_PERMISSION_DENIED"),
+        (410, "JIRA_ENDPOINT_REMOVED"),
+        (502, "JIRA_UNAVAILABLE"),
+        (503, "JIRA_UNAVAILABLE"),
+        (500, "JIRA_UNAVAILABLE"),
+        (409, "VALIDATION_ERROR"),
+    ],
+)
+async def test_status_codes_map_to_error_codes(
+    jira: JiraClient, sandbox_server: SandboxServer, status: int, code: str
+) -> None:
     sandbox_server.app.add_fault(status=status, path="/rest/api/3/serverInfo", times=None)
     with pytest.raises(JiraMcpError) as info:
         await jira.get(jira.api("/serverInfo"), cache=False)
@@ -111,17 +125,21 @@ async def test_5xx_retried_for_reads_but_not_for_writes(jira: JiraClient, sandbo
     assert (await jira.get(jira.api("/serverInfo"), cache=False))["serverTitle"]
     sandbox_server.app.add_fault(status=503, path="/rest/api/3/issue", method="POST", times=1)
     with pytest.raises(JiraMcpError) as info:
-        await jira.post(jira.api("/issue"), json={"fields": {"project": {"key": "ENG"}, "summary": "x",
-                                                            "issuetype": {"name": "Task"}}})
+        await jira.post(
+            jira.api("/issue"),
+            json={"fields": {"project": {"key": "ENG"}, "summary": "x", "issuetype": {"name": "Task"}}},
+        )
     assert info.value.code == "JIRA_UNAVAILABLE"
     assert sandbox_server.app.count("POST", "/rest/api/3/issue") == 1
 
 
 async def test_writes_retried_after_429(jira: JiraClient, sandbox_server: SandboxServer) -> None:
-    sandbox_server.app.add_fault(status=429, path="/rest/api/3/issue", method="POST", times=1,
-                                 headers={"Retry-After": "0"})
-    created = await jira.post(jira.api("/issue"), json={"fields": {"project": {"key": "ENG"}, "summary": "x",
-                                                                   "issuetype": {"name": "Task"}}})
+    sandbox_server.app.add_fault(
+        status=429, path="/rest/api/3/issue", method="POST", times=1, headers={"Retry-After": "0"}
+    )
+    created = await jira.post(
+        jira.api("/issue"), json={"fields": {"project": {"key": "ENG"}, "summary": "x", "issuetype": {"name": "Task"}}}
+    )
     assert created["key"].startswith("ENG-")
     assert sandbox_server.app.count("POST", "/rest/api/3/issue") == 2
 
@@ -197,8 +215,9 @@ async def test_malformed_body_is_an_error_not_a_crash(jira: JiraClient, sandbox_
     assert info.value.code == "JIRA_BAD_RESPONSE"
 
 
-async def test_cache_serves_repeated_get_without_upstream_request(jira: JiraClient,
-                                                                  sandbox_server: SandboxServer) -> None:
+async def test_cache_serves_repeated_get_without_upstream_request(
+    jira: JiraClient, sandbox_server: SandboxServer
+) -> None:
     first = await jira.get(jira.api("/field"))
     second = await jira.get(jira.api("/field"))
     assert first == second
@@ -214,8 +233,9 @@ async def test_cache_single_flights_concurrent_gets(jira: JiraClient, sandbox_se
     assert sandbox_server.app.count("GET", "/rest/api/3/project/ENG") == 1
 
 
-async def test_cache_keyed_by_identity(client_factory: Callable[..., JiraClient],
-                                       sandbox_server: SandboxServer) -> None:
+async def test_cache_keyed_by_identity(
+    client_factory: Callable[..., JiraClient], sandbox_server: SandboxServer
+) -> None:
     shared = MemoryCache()
     alice = client_factory(cache=shared)
     other = client_factory(api_token="x" * 24, cache=shared)
@@ -237,8 +257,9 @@ async def test_writes_invalidate_the_issue(jira: JiraClient, sandbox_server: San
     assert sandbox_server.app.count("GET", "/rest/api/3/issue/ENG-5") == 2
 
 
-async def test_cache_ttl_zero_disables(client_factory: Callable[..., JiraClient],
-                                       sandbox_server: SandboxServer) -> None:
+async def test_cache_ttl_zero_disables(
+    client_factory: Callable[..., JiraClient], sandbox_server: SandboxServer
+) -> None:
     client = client_factory(cache_ttl=0)
     await client.get(client.api("/field"))
     await client.get(client.api("/field"))
@@ -246,8 +267,9 @@ async def test_cache_ttl_zero_disables(client_factory: Callable[..., JiraClient]
     await client.aclose()
 
 
-async def test_rate_limiter_holds_a_burst_to_the_configured_rate(client_factory: Callable[..., JiraClient],
-                                                                sandbox_server: SandboxServer) -> None:
+async def test_rate_limiter_holds_a_burst_to_the_configured_rate(
+    client_factory: Callable[..., JiraClient], sandbox_server: SandboxServer
+) -> None:
     # 50 requests per 0.5 s window = 100/s; a burst of 200 needs >= 1.5 s after the first 50.
     client = client_factory(limiter=TokenBucket(50, 0.5, max_wait=10), pool_size=20)
     started = time.monotonic()
@@ -280,19 +302,28 @@ async def test_metrics_use_endpoint_templates(jira: JiraClient) -> None:
 async def test_jql_pagination_with_next_page_token(jira: JiraClient) -> None:
     first = await search_jql(jira, "project = ENG ORDER BY key", fields=["summary"], limit=7)
     assert len(first.items) == 7 and first.next_page_token
-    second = await search_jql(jira, "project = ENG ORDER BY key", fields=["summary"], limit=7,
-                              page_token=first.next_page_token)
+    second = await search_jql(
+        jira, "project = ENG ORDER BY key", fields=["summary"], limit=7, page_token=first.next_page_token
+    )
     assert not {i["key"] for i in first.items} & {i["key"] for i in second.items}
     everything = await search_jql(jira, "project = ENG", fields=["summary"], limit=1000)
     assert everything.next_page_token is None and len(everything.items) > 40
 
 
 async def test_offset_pagination_is_bounded(jira: JiraClient) -> None:
-    page = await paginate_offset(jira, "/rest/agile/1.0/board/{id}/issue", id=1, items_key="issues", limit=5,
-                                 cache=False)
+    page = await paginate_offset(
+        jira, "/rest/agile/1.0/board/{id}/issue", id=1, items_key="issues", limit=5, cache=False
+    )
     assert len(page.items) == 5 and page.next_page_token == "o:5" and page.total and page.total > 5
-    rest = await paginate_offset(jira, "/rest/agile/1.0/board/{id}/issue", id=1, items_key="issues", limit=500,
-                                 page_token=page.next_page_token, cache=False)
+    rest = await paginate_offset(
+        jira,
+        "/rest/agile/1.0/board/{id}/issue",
+        id=1,
+        items_key="issues",
+        limit=500,
+        page_token=page.next_page_token,
+        cache=False,
+    )
     assert len(rest.items) == page.total - 5 and rest.next_page_token is None
 
 

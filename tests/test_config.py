@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from jira_mcp.cli import main
 from jira_mcp.config import Settings, check_settings, load_settings, normalize_jira_host
 
@@ -15,30 +14,47 @@ SECRET = "short"
 
 @pytest.fixture(autouse=True)
 def clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("JIRA_HOST", "JIRA_EMAIL", "JIRA_API_TOKEN", "JIRA_PERSONAL_TOKEN", "JIRA_DEPLOYMENT", "NODE_ENV",
-                 "APP_ENV", "SLACK_WEBHOOK_URL", "TEAMS_WEBHOOK_URL", "JIRA_MCP_PLUGINS", "LOG_LEVEL"):
+    for name in (
+        "JIRA_HOST",
+        "JIRA_EMAIL",
+        "JIRA_API_TOKEN",
+        "JIRA_PERSONAL_TOKEN",
+        "JIRA_DEPLOYMENT",
+        "NODE_ENV",
+        "APP_ENV",
+        "SLACK_WEBHOOK_URL",
+        "TEAMS_WEBHOOK_URL",
+        "JIRA_MCP_PLUGINS",
+        "LOG_LEVEL",
+    ):
         monkeypatch.delenv(name, raising=False)
 
 
-@pytest.mark.parametrize(("raw", "expected"), [
-    ("acme.atlassian.net", "https://acme.atlassian.net"),
-    ("https://acme.atlassian.net/", "https://acme.atlassian.net"),
-    ("https://jira.example.com/jira", "https://jira.example.com/jira"),
-    ("http://127.0.0.1:8090", "http://127.0.0.1:8090"),
-    ("http://localhost:8090", "http://localhost:8090"),
-])
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("acme.atlassian.net", "https://acme.atlassian.net"),
+        ("https://acme.atlassian.net/", "https://acme.atlassian.net"),
+        ("https://jira.example.com/jira", "https://jira.example.com/jira"),
+        ("http://127.0.0.1:8090", "http://127.0.0.1:8090"),
+        ("http://localhost:8090", "http://localhost:8090"),
+    ],
+)
 def test_host_normalisation(raw: str, expected: str) -> None:
     assert normalize_jira_host(raw) == expected
 
 
-@pytest.mark.parametrize("raw", ["http://jira.example.com", "ftp://x.com", "https://user:pw@x.atlassian.net",
-                                 "not a host", ""])
+@pytest.mark.parametrize(
+    "raw", ["http://jira.example.com", "ftp://x.com", "https://user:pw@x.atlassian.net", "not a host", ""]
+)
 def test_bad_hosts(raw: str) -> None:
     with pytest.raises(ValueError):
         normalize_jira_host(raw)
 
 
-def test_runbook_bad_examples_are_all_named(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+def test_runbook_bad_examples_are_all_named(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.setenv("JIRA_HOST", "example.com")
     monkeypatch.setenv("JIRA_EMAIL", "nope")
     monkeypatch.setenv("JIRA_API_TOKEN", SECRET)
@@ -70,8 +86,9 @@ def test_good_values_exit_zero(monkeypatch: pytest.MonkeyPatch, capsys: pytest.C
     assert GOOD["JIRA_API_TOKEN"] not in out
 
 
-def test_type_errors_name_the_variable_without_the_value(monkeypatch: pytest.MonkeyPatch,
-                                                         capsys: pytest.CaptureFixture[str]) -> None:
+def test_type_errors_name_the_variable_without_the_value(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     for key, value in GOOD.items():
         monkeypatch.setenv(key, value)
     monkeypatch.setenv("MAX_POOL_SIZE", "lots")

@@ -10,11 +10,9 @@ from typing import Any
 
 import httpx
 import pytest
-from mcp import Client
-
 from jira_mcp.cli import main as cli_main
 from jira_mcp.sandbox import CREDENTIALS, SandboxServer
-
+from mcp import Client
 from serverproc import ServerProcess, base_env, free_port
 
 pytestmark = pytest.mark.slow
@@ -31,8 +29,14 @@ def test_health_ready_metrics(serve: Callable[..., ServerProcess]) -> None:
     metrics = httpx.get(server.url + "/metrics").text
     lines = metrics.splitlines()
     assert "up 1.0" in lines
-    for name in ("jira_api_request_duration_seconds", "http_request_duration_seconds", "process_resident_memory_bytes",
-                 "mcp_tool_calls_total", "jira_cache_hits_total", "jira_pool_max_connections"):
+    for name in (
+        "jira_api_request_duration_seconds",
+        "http_request_duration_seconds",
+        "process_resident_memory_bytes",
+        "mcp_tool_calls_total",
+        "jira_cache_hits_total",
+        "jira_pool_max_connections",
+    ):
         assert name in metrics
     assert 'route="/ready"' in metrics
     assert CREDENTIALS["api_token"] not in metrics
@@ -80,8 +84,11 @@ def test_bearer_auth(serve: Callable[..., ServerProcess]) -> None:
         client_http = httpx.AsyncClient(headers={"Authorization": f"Bearer {TOKEN}"})
         from mcp.client.streamable_http import streamable_http_client  # noqa: F401
 
-        async with Client(server.url + "/mcp", http_client=client_http) if _accepts_http_client() else \
-                Client(_authed_transport(server.url + "/mcp")) as client:
+        async with (
+            Client(server.url + "/mcp", http_client=client_http)
+            if _accepts_http_client()
+            else Client(_authed_transport(server.url + "/mcp")) as client
+        ):
             return len((await client.list_tools()).tools)
 
     assert asyncio.run(call()) >= 0
@@ -103,9 +110,24 @@ def test_refuses_non_loopback_bind_without_auth(sandbox_server: SandboxServer) -
     import subprocess
     import sys
 
-    result = subprocess.run([sys.executable, "-m", "jira_mcp.cli", "serve", "--transport", "http", "--host", "0.0.0.0",
-                             "--port", str(free_port())], env=base_env(sandbox_server.env), capture_output=True,
-                            text=True, timeout=30)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "jira_mcp.cli",
+            "serve",
+            "--transport",
+            "http",
+            "--host",
+            "0.0.0.0",
+            "--port",
+            str(free_port()),
+        ],
+        env=base_env(sandbox_server.env),
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
     assert result.returncode == 1
     assert "MCP_AUTH_TOKENS" in result.stderr
 

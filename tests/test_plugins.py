@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from jira_mcp import ToolOutput, hookimpl, hookspecs
 from jira_mcp.config import Settings
 from jira_mcp.errors import PluginError
@@ -100,8 +99,11 @@ def test_strict_mode_turns_a_broken_plugin_into_a_startup_failure() -> None:
 
 
 def test_allow_and_block_lists() -> None:
-    mods = [("alpha", tool_plugin("alpha", "a")), ("beta", tool_plugin("beta", "b")),
-            ("gamma", tool_plugin("gamma", "c"))]
+    mods = [
+        ("alpha", tool_plugin("alpha", "a")),
+        ("beta", tool_plugin("beta", "b")),
+        ("gamma", tool_plugin("gamma", "c")),
+    ]
     assert sorted(host(mods, jira_mcp_plugins=["alpha", "gamma"]).infos) == ["alpha", "core", "gamma"]
     assert sorted(host(mods, jira_mcp_disable_plugins=["beta"]).infos) == ["alpha", "core", "gamma"]
     assert sorted(host(mods, jira_mcp_plugins=[]).infos) == ["core"]
@@ -165,23 +167,33 @@ def test_hook_register_notifiers_and_health_checks() -> None:
 
 def test_every_hookspec_is_documented_with_its_exact_signature_and_tested() -> None:
     docs = (ROOT / "docs" / "plugins.md").read_text()
-    specs = [name for name, value in inspect.getmembers(hookspecs, inspect.isfunction)
-             if hasattr(value, "jira_mcp_spec")]
+    specs = [
+        name for name, value in inspect.getmembers(hookspecs, inspect.isfunction) if hasattr(value, "jira_mcp_spec")
+    ]
     assert sorted(specs) == sorted(HOOKS)
     tests = Path(__file__).read_text()
     for name in specs:
         signature = inspect.signature(getattr(hookspecs, name))
-        rendered = f"def {name}(" + ", ".join(f"{p.name}: {p.annotation}" for p in signature.parameters.values()) \
+        rendered = (
+            f"def {name}("
+            + ", ".join(f"{p.name}: {p.annotation}" for p in signature.parameters.values())
             + f") -> {signature.return_annotation}"
+        )
         assert rendered in docs, f"docs/plugins.md lacks the exact signature of {name}: {rendered}"
         assert (getattr(hookspecs, name).__doc__ or "").strip(), f"{name} has no docstring"
         assert re.search(rf"def test_hook_{name}\w*\(", tests) or re.search(
-            rf"def test_hook_\w*{name.removeprefix('register_')}", tests), f"no test for {name}"
+            rf"def test_hook_\w*{name.removeprefix('register_')}", tests
+        ), f"no test for {name}"
 
 
 def test_plugins_command_lists_installed_plugins() -> None:
-    result = subprocess.run([sys.executable, "-m", "jira_mcp.cli", "plugins", "--json"], capture_output=True,
-                            text=True, timeout=60, env={"PATH": "/usr/bin:/bin", "JIRA_MCP_PLUGINS_UNSET": "1"})
+    result = subprocess.run(
+        [sys.executable, "-m", "jira_mcp.cli", "plugins", "--json"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={"PATH": "/usr/bin:/bin", "JIRA_MCP_PLUGINS_UNSET": "1"},
+    )
     data = json.loads(result.stdout)
     names = {p["name"]: p for p in data["plugins"]}
     assert "core" in names

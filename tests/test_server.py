@@ -8,11 +8,10 @@ from collections.abc import Callable
 from typing import Annotated, Any
 
 import pytest
-from pydantic import Field
-
 from jira_mcp import ToolOutput, hookimpl
 from jira_mcp.errors import NotFoundError
 from jira_mcp.registries import ToolRegistry
+from pydantic import Field
 
 pytestmark = pytest.mark.anyio
 
@@ -52,9 +51,9 @@ def register_tools(registry: ToolRegistry) -> None:
 PLUGIN = [("things", types.SimpleNamespace(register_tools=register_tools))]
 
 
-async def test_success_has_markdown_text_and_structured_content(make_app: Callable[..., Any],
-                                                                connect: Callable[..., Any],
-                                                                call_tool: Callable[..., Any]) -> None:
+async def test_success_has_markdown_text_and_structured_content(
+    make_app: Callable[..., Any], connect: Callable[..., Any], call_tool: Callable[..., Any]
+) -> None:
     async with connect(make_app(PLUGIN)) as client:
         result = await call_tool(client, "read_thing", issue_key="ENG-1", count=2)
     assert not result.is_error
@@ -62,19 +61,27 @@ async def test_success_has_markdown_text_and_structured_content(make_app: Callab
     assert result.data == {"value": "ENG-1x2"}  # None fields omitted
 
 
-async def test_coded_error_becomes_error_result_with_code(make_app: Callable[..., Any], connect: Callable[..., Any],
-                                                          call_tool: Callable[..., Any]) -> None:
+async def test_coded_error_becomes_error_result_with_code(
+    make_app: Callable[..., Any], connect: Callable[..., Any], call_tool: Callable[..., Any]
+) -> None:
     app = make_app(PLUGIN)
     async with connect(app) as client:
         result = await call_tool(client, "read_thing", issue_key="ENG-404")
     assert result.is_error and result.text == "ISSUE_NOT_FOUND: issue ENG-404 does not exist"
-    assert app.services.metrics.registry.get_sample_value(
-        "mcp_tool_calls_total", {"tool": "read_thing", "outcome": "ISSUE_NOT_FOUND"}) == 1
+    assert (
+        app.services.metrics.registry.get_sample_value(
+            "mcp_tool_calls_total", {"tool": "read_thing", "outcome": "ISSUE_NOT_FOUND"}
+        )
+        == 1
+    )
 
 
-async def test_unexpected_exception_hides_details(make_app: Callable[..., Any], connect: Callable[..., Any],
-                                                  call_tool: Callable[..., Any],
-                                                  captured_logs: Callable[[], list[dict[str, Any]]]) -> None:
+async def test_unexpected_exception_hides_details(
+    make_app: Callable[..., Any],
+    connect: Callable[..., Any],
+    call_tool: Callable[..., Any],
+    captured_logs: Callable[[], list[dict[str, Any]]],
+) -> None:
     async with connect(make_app(PLUGIN)) as client:
         result = await call_tool(client, "read_thing", issue_key="ENG-500")
     assert result.is_error and result.code == "INTERNAL_ERROR"
@@ -85,8 +92,9 @@ async def test_unexpected_exception_hides_details(make_app: Callable[..., Any], 
     assert "token=abc" not in captured_logs.raw.getvalue()  # type: ignore[attr-defined]
 
 
-async def test_bad_arguments_are_a_validation_error(make_app: Callable[..., Any], connect: Callable[..., Any],
-                                                    call_tool: Callable[..., Any]) -> None:
+async def test_bad_arguments_are_a_validation_error(
+    make_app: Callable[..., Any], connect: Callable[..., Any], call_tool: Callable[..., Any]
+) -> None:
     async with connect(make_app(PLUGIN)) as client:
         result = await call_tool(client, "read_thing", issue_key="ENG-1", count=99)
         missing = await call_tool(client, "read_thing")
@@ -105,8 +113,9 @@ async def test_annotations_on_every_tool(make_app: Callable[..., Any], connect: 
     assert "title" not in str(read.input_schema)
 
 
-async def test_read_only_mode_hides_write_tools(make_app: Callable[..., Any], connect: Callable[..., Any],
-                                                call_tool: Callable[..., Any]) -> None:
+async def test_read_only_mode_hides_write_tools(
+    make_app: Callable[..., Any], connect: Callable[..., Any], call_tool: Callable[..., Any]
+) -> None:
     async with connect(make_app(PLUGIN, read_only_mode=True)) as client:
         names = {t.name for t in (await client.list_tools()).tools}
         result = await call_tool(client, "write_thing", project_key="ENG")
@@ -116,11 +125,14 @@ async def test_read_only_mode_hides_write_tools(make_app: Callable[..., Any], co
 
 async def test_enabled_tools_by_name_or_toolset(make_app: Callable[..., Any]) -> None:
     assert {t.name for t in make_app(PLUGIN, enabled_tools=["read_thing", "danger"]).tools} == {
-        "read_thing", "delete_thing"}
+        "read_thing",
+        "delete_thing",
+    }
 
 
-async def test_project_whitelist_refuses_other_projects(make_app: Callable[..., Any], connect: Callable[..., Any],
-                                                        call_tool: Callable[..., Any]) -> None:
+async def test_project_whitelist_refuses_other_projects(
+    make_app: Callable[..., Any], connect: Callable[..., Any], call_tool: Callable[..., Any]
+) -> None:
     async with connect(make_app(PLUGIN, jira_project_whitelist=["OPS"])) as client:
         refused = await call_tool(client, "read_thing", issue_key="ENG-1")
         allowed = await call_tool(client, "read_thing", issue_key="OPS-1")
@@ -130,8 +142,9 @@ async def test_project_whitelist_refuses_other_projects(make_app: Callable[..., 
     assert project.code == "PROJECT_NOT_ALLOWED"
 
 
-async def test_events_are_recorded(make_app: Callable[..., Any], connect: Callable[..., Any],
-                                   call_tool: Callable[..., Any]) -> None:
+async def test_events_are_recorded(
+    make_app: Callable[..., Any], connect: Callable[..., Any], call_tool: Callable[..., Any]
+) -> None:
     app = make_app(PLUGIN)
     async with connect(app) as client:
         await call_tool(client, "write_thing", project_key="ENG")
@@ -152,7 +165,9 @@ def test_policy_constrains_jql() -> None:
     from jira_mcp.policy import Policy
 
     policy = Policy(Settings(jira_project_whitelist=["ENG", "OPS"]))
-    assert policy.constrain_jql("status = Done ORDER BY updated DESC") == \
-        "project in (ENG, OPS) AND (status = Done) ORDER BY updated DESC"
+    assert (
+        policy.constrain_jql("status = Done ORDER BY updated DESC")
+        == "project in (ENG, OPS) AND (status = Done) ORDER BY updated DESC"
+    )
     assert policy.constrain_jql('summary ~ "order by me"') == 'project in (ENG, OPS) AND (summary ~ "order by me")'
     assert policy.constrain_jql("") == "project in (ENG, OPS)"

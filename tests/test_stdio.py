@@ -8,18 +8,18 @@ import subprocess
 import sys
 
 import pytest
+from jira_mcp.sandbox import SandboxServer
 from mcp import Client, StdioServerParameters
 from serverproc import base_env
-
-from jira_mcp.sandbox import SandboxServer
 
 pytestmark = pytest.mark.slow
 HAS_ISSUES = __import__("importlib.util").util.find_spec("jira_mcp_issues") is not None
 
 
 def test_stdio_lists_and_calls_tools(sandbox_server: SandboxServer) -> None:
-    params = StdioServerParameters(command=sys.executable, args=["-m", "jira_mcp.cli", "serve"],
-                                   env=base_env(sandbox_server.env))
+    params = StdioServerParameters(
+        command=sys.executable, args=["-m", "jira_mcp.cli", "serve"], env=base_env(sandbox_server.env)
+    )
 
     async def run() -> tuple[list[str], str | None]:
         async with Client(params) as client:
@@ -38,28 +38,44 @@ def test_stdio_lists_and_calls_tools(sandbox_server: SandboxServer) -> None:
 
 def test_stdout_is_reserved_for_mcp(sandbox_server: SandboxServer) -> None:
     """Everything on stdout must be a JSON-RPC message; logs (including the start-up line) go to stderr."""
-    request = '{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25",' \
-              '"capabilities":{},"clientInfo":{"name":"t","version":"1"}}}\n'
-    proc = subprocess.run([sys.executable, "-m", "jira_mcp.cli", "serve"], input=request, capture_output=True,
-                          text=True, timeout=60, env={**base_env(sandbox_server.env), "LOG_LEVEL": "DEBUG"})
+    request = (
+        '{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25",'
+        '"capabilities":{},"clientInfo":{"name":"t","version":"1"}}}\n'
+    )
+    proc = subprocess.run(
+        [sys.executable, "-m", "jira_mcp.cli", "serve"],
+        input=request,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**base_env(sandbox_server.env), "LOG_LEVEL": "DEBUG"},
+    )
     lines = [line for line in proc.stdout.splitlines() if line.strip()]
-    assert lines and all(line.startswith('{"jsonrpc":"2.0"') or line.startswith('{"id"') or '"jsonrpc"' in line
-                         for line in lines), proc.stdout[:500]
+    assert lines and all(
+        line.startswith('{"jsonrpc":"2.0"') or line.startswith('{"id"') or '"jsonrpc"' in line for line in lines
+    ), proc.stdout[:500]
     assert "jira-mcp started" in proc.stderr
 
 
 def test_serve_sandbox_announces_sandbox_data() -> None:
     request = '{"jsonrpc":"2.0","id":1,"method":"ping"}\n'
     env = {k: v for k, v in base_env().items() if not k.startswith("JIRA_")}
-    proc = subprocess.run([sys.executable, "-m", "jira_mcp.cli", "serve", "--sandbox"], input=request,
-                          capture_output=True, text=True, timeout=60, env=env)
+    proc = subprocess.run(
+        [sys.executable, "-m", "jira_mcp.cli", "serve", "--sandbox"],
+        input=request,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+    )
     assert "serving SANDBOX data" in proc.stderr
     assert proc.returncode == 0
 
 
 def test_serve_without_config_explains(tmp_path: object) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("JIRA_", "MCP_"))}
-    proc = subprocess.run([sys.executable, "-m", "jira_mcp.cli", "serve"], capture_output=True, text=True,
-                          timeout=60, env=env, input="")
+    proc = subprocess.run(
+        [sys.executable, "-m", "jira_mcp.cli", "serve"], capture_output=True, text=True, timeout=60, env=env, input=""
+    )
     assert proc.returncode == 1
     assert "validate-config" in proc.stderr and "--sandbox" in proc.stderr

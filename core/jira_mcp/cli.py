@@ -24,31 +24,49 @@ JIRA_PERSONAL_TOKEN (Data Center), and more — see docs/configuration.md."""
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="jira-mcp", description="A Model Context Protocol server for Jira, with a built-in sandbox.",
-        epilog=_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
+        prog="jira-mcp",
+        description="A Model Context Protocol server for Jira, with a built-in sandbox.",
+        epilog=_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    serve = sub.add_parser("serve", help="run the MCP server (stdio by default)",
-                           description="Run the MCP server over stdio (default) or streamable HTTP.")
+    serve = sub.add_parser(
+        "serve",
+        help="run the MCP server (stdio by default)",
+        description="Run the MCP server over stdio (default) or streamable HTTP.",
+    )
     serve.add_argument("--transport", choices=["stdio", "http"], default="stdio")
     serve.add_argument("--host", default=None, help="HTTP bind address (default MCP_HTTP_HOST or 127.0.0.1)")
     serve.add_argument("--port", type=int, default=None, help="HTTP port (default MCP_HTTP_PORT or 8080)")
-    serve.add_argument("--sandbox", action="store_true",
-                       help="serve the built-in Jira sandbox's data (no Jira account needed)")
+    serve.add_argument(
+        "--sandbox", action="store_true", help="serve the built-in Jira sandbox's data (no Jira account needed)"
+    )
     serve.add_argument("--strict", action="store_true", help="fail start-up when any plugin fails to load")
     serve.add_argument("--stateless", action="store_true", help="stateless HTTP (no MCP sessions)")
-    sandbox = sub.add_parser("sandbox", help="run the Jira sandbox alone on 127.0.0.1",
-                             description="Serve the Jira-compatible sandbox API with seeded data.")
+    sandbox = sub.add_parser(
+        "sandbox",
+        help="run the Jira sandbox alone on 127.0.0.1",
+        description="Serve the Jira-compatible sandbox API with seeded data.",
+    )
     sandbox.add_argument("--host", default="127.0.0.1")
     sandbox.add_argument("--port", type=int, default=8090)
-    validate = sub.add_parser("validate-config", help="check the configuration; exit 1 on any error",
-                              description="Check every setting (core and plugins) and name every problem at once.")
+    validate = sub.add_parser(
+        "validate-config",
+        help="check the configuration; exit 1 on any error",
+        description="Check every setting (core and plugins) and name every problem at once.",
+    )
     validate.add_argument("--json", action="store_true", help="machine-readable output")
-    plugins = sub.add_parser("plugins", help="list plugins; exit 1 if one failed to load",
-                             description="List each plugin with its distribution, hooks and contributions.")
+    plugins = sub.add_parser(
+        "plugins",
+        help="list plugins; exit 1 if one failed to load",
+        description="List each plugin with its distribution, hooks and contributions.",
+    )
     plugins.add_argument("--json", action="store_true", help="machine-readable output")
-    health = sub.add_parser("health-check", help="probe a running server's /health, /ready and /metrics",
-                            description="Check /health, /ready and that /metrics contains `up 1`.")
+    health = sub.add_parser(
+        "health-check",
+        help="probe a running server's /health, /ready and /metrics",
+        description="Check /health, /ready and that /metrics contains `up 1`.",
+    )
     health.add_argument("url", nargs="?", default="http://127.0.0.1:8080")
     health.add_argument("--timeout", type=float, default=5.0)
     health.add_argument("--metrics-token", default=None, help="bearer token for /metrics (or METRICS_AUTH_TOKEN)")
@@ -90,8 +108,11 @@ def _setup_logging(quiet: bool = False) -> None:
     if level not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
         level = "INFO"
     configure_logging("WARNING" if quiet else level, json=env.lower() not in ("development", "dev", "local"))
-    register_secrets(v for k, v in os.environ.items()
-                     if k.endswith(("_TOKEN", "_TOKENS", "_WEBHOOK_URL", "_PASSWORD", "_SECRET")) and v)
+    register_secrets(
+        v
+        for k, v in os.environ.items()
+        if k.endswith(("_TOKEN", "_TOKENS", "_WEBHOOK_URL", "_PASSWORD", "_SECRET")) and v
+    )
 
 
 def _validate(as_json: bool) -> int:
@@ -118,8 +139,12 @@ def _validate(as_json: bool) -> int:
 def _plugin_problem(name: str, error: str) -> Any:
     from jira_mcp.config import Problem
 
-    return Problem("JIRA_MCP_PLUGINS", f"plugin {name!r} {error}",
-                   f"fix or uninstall the plugin, or add it to JIRA_MCP_DISABLE_PLUGINS", "warning")
+    return Problem(
+        "JIRA_MCP_PLUGINS",
+        f"plugin {name!r} {error}",
+        "fix or uninstall the plugin, or add it to JIRA_MCP_DISABLE_PLUGINS",
+        "warning",
+    )
 
 
 def _plugins(as_json: bool) -> int:
@@ -127,7 +152,7 @@ def _plugins(as_json: bool) -> int:
     from jira_mcp.plugins import PluginHost
     from jira_mcp.services import Services
 
-    settings, problems = load_settings()
+    settings, _problems = load_settings()
     if settings is None:
         from jira_mcp.config import Settings
 
@@ -145,8 +170,12 @@ def _plugins(as_json: bool) -> int:
         for info in host.infos.values():
             state = f"FAILED: {info.error}" if info.error else "ok"
             print(f"{info.name} ({info.distribution or '?'} {info.version or ''}) — {state}")
-            for label, values in (("hooks", info.hooks), ("tools", info.tools), ("notifiers", info.notifiers),
-                                  ("health checks", info.health_checks)):
+            for label, values in (
+                ("hooks", info.hooks),
+                ("tools", info.tools),
+                ("notifiers", info.notifiers),
+                ("health checks", info.health_checks),
+            ):
                 if values:
                     print(f"    {label}: {', '.join(values)}")
     return 1 if host.failed else 0
@@ -181,9 +210,13 @@ def _serve(args: argparse.Namespace) -> int:
         from jira_mcp.sandbox import SandboxServer
 
         sandbox = SandboxServer().start()
-        overrides = {"jira_host": sandbox.url, "jira_email": sandbox.env["JIRA_EMAIL"],
-                     "jira_api_token": sandbox.env["JIRA_API_TOKEN"], "jira_deployment": "cloud",
-                     "jira_personal_token": None}
+        overrides = {
+            "jira_host": sandbox.url,
+            "jira_email": sandbox.env["JIRA_EMAIL"],
+            "jira_api_token": sandbox.env["JIRA_API_TOKEN"],
+            "jira_deployment": "cloud",
+            "jira_personal_token": None,
+        }
     settings, problems = load_settings(**overrides)
     if settings is not None:
         problems += check_settings(settings)
@@ -191,8 +224,10 @@ def _serve(args: argparse.Namespace) -> int:
     if settings is None or errors:
         for p in errors:
             log.error("invalid configuration", variable=p.variable, problem=p.message, fix=p.fix, code="CONFIG_INVALID")
-        sys.stderr.write("jira-mcp: invalid configuration; run `jira-mcp validate-config` for details "
-                         "(or `jira-mcp serve --sandbox` to try it without a Jira)\n")
+        sys.stderr.write(
+            "jira-mcp: invalid configuration; run `jira-mcp validate-config` for details "
+            "(or `jira-mcp serve --sandbox` to try it without a Jira)\n"
+        )
         return 1
     from jira_mcp.observability.logging import register_secrets
 

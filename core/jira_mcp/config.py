@@ -124,6 +124,7 @@ class Settings(BaseSettings):
     mcp_http_port: int = Field(8080, ge=0, le=65535)
     mcp_auth_tokens: Annotated[list[SecretStr], NoDecode] = Field(default_factory=list)
     mcp_allow_unauthenticated: bool = False
+    mcp_json_response: bool = True
     mcp_allowed_hosts: CsvList = Field(default_factory=list)
     mcp_allowed_origins: CsvList = Field(default_factory=list)
     metrics_auth_token: SecretStr | None = None
@@ -137,8 +138,12 @@ class Settings(BaseSettings):
     jira_mcp_strict_plugins: bool = False
 
     @field_validator(
-        "jira_project_whitelist", "enabled_tools", "mcp_allowed_hosts", "mcp_allowed_origins",
-        "jira_mcp_disable_plugins", mode="before",
+        "jira_project_whitelist",
+        "enabled_tools",
+        "mcp_allowed_hosts",
+        "mcp_allowed_origins",
+        "jira_mcp_disable_plugins",
+        mode="before",
     )
     @classmethod
     def _csv(cls, value: Any) -> Any:
@@ -205,7 +210,9 @@ class Settings(BaseSettings):
 
     def secret_values(self) -> list[str]:
         """Every secret this process knows, for the log redactor."""
-        values = [s.get_secret_value() for s in (self.jira_api_token, self.jira_personal_token, self.metrics_auth_token) if s]
+        values = [
+            s.get_secret_value() for s in (self.jira_api_token, self.jira_personal_token, self.metrics_auth_token) if s
+        ]
         values += [t.get_secret_value() for t in self.mcp_auth_tokens]
         return [v for v in values if v]
 
@@ -237,31 +244,55 @@ def check_settings(settings: Settings) -> list[Problem]:
     is_cloud_host = host.endswith(".atlassian.net") or is_loopback_host(host)
     if deployment == "cloud":
         if host and not is_cloud_host:
-            add(Problem(
-                "JIRA_HOST",
-                f"{host} is not a Jira Cloud site (Cloud sites end in .atlassian.net)",
-                "use your-site.atlassian.net, or for Jira Data Center set JIRA_DEPLOYMENT=datacenter and "
-                "JIRA_PERSONAL_TOKEN",
-            ))
+            add(
+                Problem(
+                    "JIRA_HOST",
+                    f"{host} is not a Jira Cloud site (Cloud sites end in .atlassian.net)",
+                    "use your-site.atlassian.net, or for Jira Data Center set JIRA_DEPLOYMENT=datacenter and "
+                    "JIRA_PERSONAL_TOKEN",
+                )
+            )
         if not settings.jira_email:
-            add(Problem("JIRA_EMAIL", "is not set (Jira Cloud uses email + API token)",
-                        "set JIRA_EMAIL to the Atlassian account's email address"))
+            add(
+                Problem(
+                    "JIRA_EMAIL",
+                    "is not set (Jira Cloud uses email + API token)",
+                    "set JIRA_EMAIL to the Atlassian account's email address",
+                )
+            )
         if settings.jira_api_token is None:
             add(Problem("JIRA_API_TOKEN", "is not set", "create a token at id.atlassian.com → Security → API tokens"))
     else:
         if settings.jira_personal_token is None and settings.jira_api_token is None:
-            add(Problem("JIRA_PERSONAL_TOKEN", "is not set (Jira Data Center uses a personal access token)",
-                        "create one in Jira: profile → Personal Access Tokens"))
+            add(
+                Problem(
+                    "JIRA_PERSONAL_TOKEN",
+                    "is not set (Jira Data Center uses a personal access token)",
+                    "create one in Jira: profile → Personal Access Tokens",
+                )
+            )
         if settings.jira_api_token is not None and settings.jira_personal_token is None and not settings.jira_email:
-            add(Problem("JIRA_EMAIL", "is not set (basic auth needs a user name)",
-                        "set JIRA_EMAIL to the user name, or use JIRA_PERSONAL_TOKEN instead"))
+            add(
+                Problem(
+                    "JIRA_EMAIL",
+                    "is not set (basic auth needs a user name)",
+                    "set JIRA_EMAIL to the user name, or use JIRA_PERSONAL_TOKEN instead",
+                )
+            )
     if settings.jira_email is not None and not _EMAIL.match(settings.jira_email) and deployment == "cloud":
         add(Problem("JIRA_EMAIL", "is not a valid email address", "use the email of the Atlassian account"))
-    for variable, secret in (("JIRA_API_TOKEN", settings.jira_api_token),
-                             ("JIRA_PERSONAL_TOKEN", settings.jira_personal_token)):
+    for variable, secret in (
+        ("JIRA_API_TOKEN", settings.jira_api_token),
+        ("JIRA_PERSONAL_TOKEN", settings.jira_personal_token),
+    ):
         if secret is not None and len(secret.get_secret_value().strip()) < MIN_TOKEN_LENGTH:
-            add(Problem(variable, f"is too short (a Jira token has at least {MIN_TOKEN_LENGTH} characters)",
-                        "paste the whole token; it may have been truncated"))
+            add(
+                Problem(
+                    variable,
+                    f"is too short (a Jira token has at least {MIN_TOKEN_LENGTH} characters)",
+                    "paste the whole token; it may have been truncated",
+                )
+            )
     if settings.jira_ca_bundle:
         import os
 
@@ -269,12 +300,23 @@ def check_settings(settings: Settings) -> list[Problem]:
             add(Problem("JIRA_CA_BUNDLE", "names a file that does not exist", "point it at a PEM bundle"))
     for token in settings.mcp_auth_tokens:
         if len(token.get_secret_value()) < 16:
-            add(Problem("MCP_AUTH_TOKENS", "contains a token shorter than 16 characters",
-                        "use long random tokens, e.g. `openssl rand -hex 32`"))
+            add(
+                Problem(
+                    "MCP_AUTH_TOKENS",
+                    "contains a token shorter than 16 characters",
+                    "use long random tokens, e.g. `openssl rand -hex 32`",
+                )
+            )
             break
     if settings.rate_limit_max_requests * 1000 / settings.rate_limit_window_ms > 1000:
-        add(Problem("RATE_LIMIT_MAX_REQUESTS", "allows more than 1000 requests per second to Jira",
-                    "Jira Cloud throttles far below that; lower it or widen RATE_LIMIT_WINDOW_MS", "warning"))
+        add(
+            Problem(
+                "RATE_LIMIT_MAX_REQUESTS",
+                "allows more than 1000 requests per second to Jira",
+                "Jira Cloud throttles far below that; lower it or widen RATE_LIMIT_WINDOW_MS",
+                "warning",
+            )
+        )
     return problems
 
 

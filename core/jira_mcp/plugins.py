@@ -89,9 +89,9 @@ class PluginHost:
 
     def _load(self, modules: Iterable[tuple[str, ModuleType | object]], use_entry_points: bool) -> None:
         for name, module_path in BUILTIN_PLUGINS:
-            self._register(name, lambda p=module_path: importlib.import_module(p), builtin=True)  # type: ignore[misc]
+            self._register(name, lambda p=module_path: importlib.import_module(p), builtin=True)
         for name, module in modules:
-            self._register(name, lambda m=module: m)  # type: ignore[misc]
+            self._register(name, lambda m=module: m)
         if use_entry_points:
             eps = sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda ep: ep.name)
             for ep in eps:

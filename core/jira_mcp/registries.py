@@ -105,10 +105,16 @@ class ToolRegistry(_Scoped):
                 f"plugin {self.plugin!r}; disable one of them with JIRA_MCP_DISABLE_PLUGINS"
             )
         self.tools[tool_name] = ToolSpec(
-            name=tool_name, fn=fn, plugin=self.plugin, toolset=toolset, read_only=read_only,
+            name=tool_name,
+            fn=fn,
+            plugin=self.plugin,
+            toolset=toolset,
+            read_only=read_only,
             destructive=destructive and not read_only,
             idempotent=read_only if idempotent is None else idempotent,
-            open_world=open_world, title=title, description=description,
+            open_world=open_world,
+            title=title,
+            description=description,
         )
 
 

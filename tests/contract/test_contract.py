@@ -11,7 +11,6 @@ from typing import Any
 
 import httpx
 import pytest
-
 from jira_mcp.jira.client import JiraClient
 from jira_mcp.jira.pagination import search_jql
 from jira_mcp.observability.metrics import Metrics
@@ -56,8 +55,11 @@ def _repair_object_params(document: dict[str, Any]) -> dict[str, Any]:
                 schema = parameter.get("schema") or {}
                 if schema.get("type") == "object" and not schema.get("properties"):
                     parameter["schema"] = {"type": "string"}
-                elif schema.get("type") == "array" and (schema.get("items") or {}).get("type") == "object" \
-                        and not schema["items"].get("properties"):
+                elif (
+                    schema.get("type") == "array"
+                    and (schema.get("items") or {}).get("type") == "object"
+                    and not schema["items"].get("properties")
+                ):
                     parameter["schema"] = {"type": "array", "items": {"type": "string"}}
     return document
 
@@ -90,8 +92,14 @@ def _werkzeug(request: httpx.Request, body: bytes, status: int, headers: dict[st
     from werkzeug.test import EnvironBuilder
     from werkzeug.wrappers import Request, Response
 
-    builder = EnvironBuilder(method=request.method, base_url=SERVER, path=request.url.path,
-                             query_string=request.url.query.decode(), headers=dict(request.headers), data=body)
+    builder = EnvironBuilder(
+        method=request.method,
+        base_url=SERVER,
+        path=request.url.path,
+        query_string=request.url.query.decode(),
+        headers=dict(request.headers),
+        data=body,
+    )
     wz_request = WerkzeugOpenAPIRequest(Request(builder.get_environ()))
     wz_response = WerkzeugOpenAPIResponse(Response(content, status=status, headers=headers))
     return wz_request, wz_response
@@ -106,37 +114,74 @@ async def scenario(jira: JiraClient) -> None:
     await jira.get(api("/status"), cache=False)
     await jira.get(api("/priority"), cache=False)
     await jira.get(api("/filter/{id}"), id="10100", cache=False)
-    await search_jql(jira, "project = ENG ORDER BY key", fields=["summary", "status", "assignee"], limit=3,
-                     expand=["names"])
+    await search_jql(
+        jira, "project = ENG ORDER BY key", fields=["summary", "status", "assignee"], limit=3, expand=["names"]
+    )
     await search_jql(jira, "sprint = 3", fields=["summary", "status"], limit=5, expand=["changelog"])
-    await jira.get(api("/issue/{key}"), key="ENG-1", params={"fields": ["summary", "comment", "issuelinks"]},
-                   cache=False)
-    created = await jira.post(api("/issue"), json={"fields": {
-        "project": {"key": "ENG"}, "issuetype": {"name": "Task"}, "summary": "Contract",
-        "description": jira.to_rich_text("Some **bold** text\n\n- a\n- b"), "labels": ["x"],
-        "priority": {"name": "High"}, "assignee": {"accountId": "acc-bob"}, "customfield_10016": 3}})
+    await jira.get(
+        api("/issue/{key}"), key="ENG-1", params={"fields": ["summary", "comment", "issuelinks"]}, cache=False
+    )
+    created = await jira.post(
+        api("/issue"),
+        json={
+            "fields": {
+                "project": {"key": "ENG"},
+                "issuetype": {"name": "Task"},
+                "summary": "Contract",
+                "description": jira.to_rich_text("Some **bold** text\n\n- a\n- b"),
+                "labels": ["x"],
+                "priority": {"name": "High"},
+                "assignee": {"accountId": "acc-bob"},
+                "customfield_10016": 3,
+            }
+        },
+    )
     key = created["key"]
-    await jira.post(api("/issue/bulk"), json={"issueUpdates": [
-        {"fields": {"project": {"key": "ENG"}, "issuetype": {"name": "Task"}, "summary": "Bulk 1"}}]})
-    await jira.put(api("/issue/{key}"), key=key, json={"fields": {"summary": "Renamed"},
-                                                       "update": {"labels": [{"add": "y"}, {"remove": "x"}]}})
+    await jira.post(
+        api("/issue/bulk"),
+        json={
+            "issueUpdates": [
+                {"fields": {"project": {"key": "ENG"}, "issuetype": {"name": "Task"}, "summary": "Bulk 1"}}
+            ]
+        },
+    )
+    await jira.put(
+        api("/issue/{key}"),
+        key=key,
+        json={"fields": {"summary": "Renamed"}, "update": {"labels": [{"add": "y"}, {"remove": "x"}]}},
+    )
     await jira.put(api("/issue/{key}/assignee"), key=key, json={"accountId": "acc-carol"})
     await jira.get(api("/issue/{key}/transitions"), key=key, cache=False)
-    await jira.post(api("/issue/{key}/transitions"), key=key, json={
-        "transition": {"id": "41"}, "fields": {"resolution": {"name": "Done"}},
-        "update": {"comment": [{"add": {"body": jira.to_rich_text("closing")}}]}})
+    await jira.post(
+        api("/issue/{key}/transitions"),
+        key=key,
+        json={
+            "transition": {"id": "41"},
+            "fields": {"resolution": {"name": "Done"}},
+            "update": {"comment": [{"add": {"body": jira.to_rich_text("closing")}}]},
+        },
+    )
     comment = await jira.post(api("/issue/{key}/comment"), key=key, json={"body": jira.to_rich_text("hello")})
-    await jira.put(api("/issue/{key}/comment/{id}"), key=key, id=comment["id"],
-                   json={"body": jira.to_rich_text("edited")})
+    await jira.put(
+        api("/issue/{key}/comment/{id}"), key=key, id=comment["id"], json={"body": jira.to_rich_text("edited")}
+    )
     await jira.get(api("/issue/{key}/comment"), key=key, params={"startAt": 0, "maxResults": 10}, cache=False)
-    await jira.post(api("/issue/{key}/worklog"), key=key, json={"timeSpentSeconds": 5400,
-                                                                "started": "2026-12-01T09:30:00.000+0000",
-                                                                "comment": jira.to_rich_text("work")})
+    await jira.post(
+        api("/issue/{key}/worklog"),
+        key=key,
+        json={
+            "timeSpentSeconds": 5400,
+            "started": "2026-12-01T09:30:00.000+0000",
+            "comment": jira.to_rich_text("work"),
+        },
+    )
     await jira.get(api("/issue/{key}/worklog"), key=key, params={"startAt": 0, "maxResults": 10}, cache=False)
     await jira.get(api("/issue/{key}/changelog"), key=key, params={"startAt": 0, "maxResults": 10}, cache=False)
     await jira.get(api("/issueLinkType"), cache=False)
-    await jira.post(api("/issueLink"), json={"type": {"name": "Blocks"}, "inwardIssue": {"key": key},
-                                             "outwardIssue": {"key": "ENG-2"}})
+    await jira.post(
+        api("/issueLink"),
+        json={"type": {"name": "Blocks"}, "inwardIssue": {"key": key}, "outwardIssue": {"key": "ENG-2"}},
+    )
     issue = await jira.get(api("/issue/{key}"), key=key, params={"fields": "issuelinks"}, cache=False)
     await jira.delete(api("/issueLink/{id}"), id=issue["fields"]["issuelinks"][0]["id"])
     await jira.get(api("/project/search"), params={"query": "EN", "startAt": 0, "maxResults": 10}, cache=False)
@@ -149,15 +194,18 @@ async def scenario(jira: JiraClient) -> None:
     await jira.get(f"{agile}/board", params={"startAt": 0, "maxResults": 10, "type": "scrum"}, cache=False)
     await jira.get(f"{agile}/board/{{id}}", id=1, cache=False)
     await jira.get(f"{agile}/board/{{id}}/configuration", id=1, cache=False)
-    await jira.get(f"{agile}/board/{{id}}/issue", id=1, params={"jql": "status = Done", "fields": ["summary"],
-                                                                  "startAt": 0, "maxResults": 5}, cache=False)
+    await jira.get(
+        f"{agile}/board/{{id}}/issue",
+        id=1,
+        params={"jql": "status = Done", "fields": ["summary"], "startAt": 0, "maxResults": 5},
+        cache=False,
+    )
     await jira.get(f"{agile}/board/{{id}}/backlog", id=1, params={"startAt": 0, "maxResults": 5}, cache=False)
     await jira.get(f"{agile}/board/{{id}}/sprint", id=1, params={"state": "closed,active"}, cache=False)
     await jira.get(f"{agile}/board/{{id}}/epic", id=1, params={"done": False}, cache=False)
     await jira.get(f"{agile}/epic/{{key}}", key="ENG-3", cache=False)
     await jira.get(f"{agile}/epic/{{key}}/issue", key="ENG-3", params={"fields": ["summary"]}, cache=False)
-    sprint = await jira.post(f"{agile}/sprint", json={"name": "Contract sprint", "originBoardId": 1,
-                                                      "goal": "g"})
+    sprint = await jira.post(f"{agile}/sprint", json={"name": "Contract sprint", "originBoardId": 1, "goal": "g"})
     await jira.get(f"{agile}/sprint/{{id}}", id=sprint["id"], cache=False)
     await jira.post(f"{agile}/sprint/{{id}}/issue", id=sprint["id"], json={"issues": ["ENG-30"]})
     await jira.get(f"{agile}/sprint/{{id}}/issue", id=sprint["id"], params={"fields": ["summary"]}, cache=False)
@@ -169,8 +217,13 @@ async def scenario(jira: JiraClient) -> None:
 async def recorded() -> AsyncIterator[list[tuple[httpx.Request, bytes, int, dict[str, str], bytes]]]:
     sandbox: SandboxApp = create_sandbox(SERVER)
     recording = Recording(httpx.ASGITransport(sandbox))
-    jira = JiraClient(SERVER, email=CREDENTIALS["email"], api_token=CREDENTIALS["api_token"],
-                      metrics=Metrics(process=False), transport=recording)
+    jira = JiraClient(
+        SERVER,
+        email=CREDENTIALS["email"],
+        api_token=CREDENTIALS["api_token"],
+        metrics=Metrics(process=False),
+        transport=recording,
+    )
     await scenario(jira)
     await jira.aclose()
     yield recording.calls

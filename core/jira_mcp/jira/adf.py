@@ -9,6 +9,7 @@ Mentions are written as ``[@Name](mention:ACCOUNT_ID)`` and read back as ``@Name
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
@@ -16,8 +17,15 @@ from typing import Any
 __all__ = ["adf_to_markdown", "adf_to_text", "adf_to_wiki", "markdown_to_adf", "markdown_to_wiki", "wiki_to_markdown"]
 
 Node = dict[str, Any]
-_PANEL_LABELS = {"info": "Info", "note": "Note", "warning": "Warning", "error": "Error", "success": "Success",
-                 "tip": "Tip", "custom": "Note"}
+_PANEL_LABELS = {
+    "info": "Info",
+    "note": "Note",
+    "warning": "Warning",
+    "error": "Error",
+    "success": "Success",
+    "tip": "Tip",
+    "custom": "Note",
+}
 
 
 # ADF → Markdown ----------------------------------------------------------------------------------
@@ -132,8 +140,9 @@ def _cell_text(cell: Node) -> str:
 
 
 def _table(rows: list[Node]) -> str:
-    matrix = [[_cell_text(c) for c in (r.get("content") or []) if isinstance(c, dict)]
-              for r in rows if isinstance(r, dict)]
+    matrix = [
+        [_cell_text(c) for c in (r.get("content") or []) if isinstance(c, dict)] for r in rows if isinstance(r, dict)
+    ]
     if not matrix:
         return ""
     width = max(len(r) for r in matrix)
@@ -151,8 +160,18 @@ def _media(node: Node) -> str:
     return f"[attachment: {name}]"
 
 
-_INLINE_TYPES = {"text", "hardBreak", "mention", "emoji", "inlineCard", "date", "status", "placeholder",
-                 "mediaInline", "inlineExtension"}
+_INLINE_TYPES = {
+    "text",
+    "hardBreak",
+    "mention",
+    "emoji",
+    "inlineCard",
+    "date",
+    "status",
+    "placeholder",
+    "mediaInline",
+    "inlineExtension",
+}
 
 
 def _inline(nodes: list[Node]) -> str:
@@ -214,7 +233,7 @@ def _marked(text: str, marks: list[Node]) -> str:
                 core = f"*{core}*"
             if "strong" in kinds:
                 core = f"**{core}**"
-        text = text[:lead] + core + (text[len(text) - trail:] if trail else "")
+        text = text[:lead] + core + (text[len(text) - trail :] if trail else "")
     if "link" in kinds:
         href = kinds["link"].get("href", "")
         if href and text == href:
@@ -237,15 +256,18 @@ def markdown_to_adf(markdown: str) -> Node:
     tokens = _parser().parse(markdown or "")
     root: Node = {"type": "doc", "version": 1, "content": []}
     stack: list[Node] = [root]
-    openers = {
+    openers: dict[str, Callable[[Any], Node]] = {
         "paragraph_open": lambda t: {"type": "paragraph", "content": []},
         "heading_open": lambda t: {"type": "heading", "attrs": {"level": int(t.tag[1])}, "content": []},
         "bullet_list_open": lambda t: {"type": "bulletList", "content": []},
         "ordered_list_open": lambda t: _ordered(t),
         "list_item_open": lambda t: {"type": "listItem", "content": []},
         "blockquote_open": lambda t: {"type": "blockquote", "content": []},
-        "table_open": lambda t: {"type": "table", "attrs": {"isNumberColumnEnabled": False, "layout": "default"},
-                                 "content": []},
+        "table_open": lambda t: {
+            "type": "table",
+            "attrs": {"isNumberColumnEnabled": False, "layout": "default"},
+            "content": [],
+        },
         "tr_open": lambda t: {"type": "tableRow", "content": []},
         "th_open": lambda t: {"type": "tableHeader", "attrs": {}, "content": []},
         "td_open": lambda t: {"type": "tableCell", "attrs": {}, "content": []},
@@ -258,8 +280,11 @@ def markdown_to_adf(markdown: str) -> Node:
             stack.append(node)
         elif kind.endswith("_close") and kind not in ("thead_close", "tbody_close"):
             node = stack.pop()
-            if node["type"] in ("tableHeader", "tableCell") and node["content"] and \
-                    node["content"][0].get("type") != "paragraph":
+            if (
+                node["type"] in ("tableHeader", "tableCell")
+                and node["content"]
+                and node["content"][0].get("type") != "paragraph"
+            ):
                 node["content"] = [{"type": "paragraph", "content": node["content"]}]
             if node["type"] in ("tableHeader", "tableCell") and not node["content"]:
                 node["content"] = [{"type": "paragraph", "content": []}]
@@ -267,7 +292,11 @@ def markdown_to_adf(markdown: str) -> Node:
             stack[-1]["content"].extend(_inline_nodes(token.children or []))
         elif kind in ("fence", "code_block"):
             text = token.content[:-1] if token.content.endswith("\n") else token.content
-            block: Node = {"type": "codeBlock", "attrs": {}, "content": [{"type": "text", "text": text}] if text else []}
+            block: Node = {
+                "type": "codeBlock",
+                "attrs": {},
+                "content": [{"type": "text", "text": text}] if text else [],
+            }
             language = (token.info or "").strip().split(" ")[0]
             if language:
                 block["attrs"]["language"] = language
@@ -340,7 +369,9 @@ def _inline_nodes(children: list[Any]) -> list[Node]:
                     break
         elif kind == "image":
             alt = child.content or str(child.attrGet("src") or "image")
-            out.append({"type": "text", "text": alt, "marks": [{"type": "link", "attrs": {"href": str(child.attrGet("src"))}}]})
+            out.append(
+                {"type": "text", "text": alt, "marks": [{"type": "link", "attrs": {"href": str(child.attrGet("src"))}}]}
+            )
     return out
 
 

@@ -55,8 +55,14 @@ _READ_METHODS = {"GET", "HEAD", "OPTIONS"}
 
 class RetryPolicy:
     def __init__(
-        self, *, attempts: int = 4, base_delay: float = 0.25, max_delay: float = 8.0,
-        max_retry_after: float = 30.0, budget: float = 60.0, min_delay: float = 0.1,
+        self,
+        *,
+        attempts: int = 4,
+        base_delay: float = 0.25,
+        max_delay: float = 8.0,
+        max_retry_after: float = 30.0,
+        budget: float = 60.0,
+        min_delay: float = 0.1,
     ) -> None:
         self.attempts = attempts
         self.base_delay = base_delay
@@ -155,8 +161,9 @@ class JiraClient:
             "metrics": metrics,
             "cache": MemoryCache(settings.cache_max_entries),
             "cache_ttl": settings.cache_ttl_minutes * 60,
-            "limiter": TokenBucket(settings.rate_limit_max_requests, window,
-                                   max_wait=settings.rate_limit_max_wait_ms / 1000),
+            "limiter": TokenBucket(
+                settings.rate_limit_max_requests, window, max_wait=settings.rate_limit_max_wait_ms / 1000
+            ),
             "verify": settings.jira_ca_bundle or True,
         }
         options.update(overrides)
@@ -194,26 +201,65 @@ class JiraClient:
         return adf.adf_to_markdown(value)
 
     # Verbs -----------------------------------------------------------------------------------
-    async def get(self, template: str, *, params: Mapping[str, Any] | None = None,
-                  not_found: str | tuple[str, str] = "NOT_FOUND", cache: bool = True, **path: Any) -> Any:
+    async def get(
+        self,
+        template: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        not_found: str | tuple[str, str] = "NOT_FOUND",
+        cache: bool = True,
+        **path: Any,
+    ) -> Any:
         return await self.request("GET", template, params=params, not_found=not_found, use_cache=cache, path=path)
 
-    async def post(self, template: str, *, json: Any = None, params: Mapping[str, Any] | None = None,
-                   not_found: str | tuple[str, str] = "NOT_FOUND", read: bool = False,
-                   invalidate: Iterable[str] = (), **path: Any) -> Any:
-        return await self.request("POST", template, json=json, params=params, not_found=not_found,
-                                  idempotent=read, invalidate=invalidate, path=path)
+    async def post(
+        self,
+        template: str,
+        *,
+        json: Any = None,
+        params: Mapping[str, Any] | None = None,
+        not_found: str | tuple[str, str] = "NOT_FOUND",
+        read: bool = False,
+        invalidate: Iterable[str] = (),
+        **path: Any,
+    ) -> Any:
+        return await self.request(
+            "POST",
+            template,
+            json=json,
+            params=params,
+            not_found=not_found,
+            idempotent=read,
+            invalidate=invalidate,
+            path=path,
+        )
 
-    async def put(self, template: str, *, json: Any = None, params: Mapping[str, Any] | None = None,
-                  not_found: str | tuple[str, str] = "NOT_FOUND", invalidate: Iterable[str] = (), **path: Any) -> Any:
-        return await self.request("PUT", template, json=json, params=params, not_found=not_found,
-                                  invalidate=invalidate, path=path)
+    async def put(
+        self,
+        template: str,
+        *,
+        json: Any = None,
+        params: Mapping[str, Any] | None = None,
+        not_found: str | tuple[str, str] = "NOT_FOUND",
+        invalidate: Iterable[str] = (),
+        **path: Any,
+    ) -> Any:
+        return await self.request(
+            "PUT", template, json=json, params=params, not_found=not_found, invalidate=invalidate, path=path
+        )
 
-    async def delete(self, template: str, *, params: Mapping[str, Any] | None = None,
-                     not_found: str | tuple[str, str] = "NOT_FOUND", invalidate: Iterable[str] = (),
-                     **path: Any) -> Any:
-        return await self.request("DELETE", template, params=params, not_found=not_found,
-                                  invalidate=invalidate, path=path)
+    async def delete(
+        self,
+        template: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        not_found: str | tuple[str, str] = "NOT_FOUND",
+        invalidate: Iterable[str] = (),
+        **path: Any,
+    ) -> Any:
+        return await self.request(
+            "DELETE", template, params=params, not_found=not_found, invalidate=invalidate, path=path
+        )
 
     async def ping(self, timeout: float = 3.0) -> dict[str, Any]:
         """An authenticated call for readiness: who am I. Never cached."""
@@ -250,14 +296,23 @@ class JiraClient:
         clean = {k: _param(v) for k, v in (params or {}).items() if v is not None}
         if method == "GET" and use_cache and self.cache_ttl > 0:
             return await self._cached(method, template, url, clean, not_found)
-        result = await self._send(method, template, url, clean, json, not_found,
-                                  method in _READ_METHODS if idempotent is None else idempotent, attempts)
+        result = await self._send(
+            method,
+            template,
+            url,
+            clean,
+            json,
+            not_found,
+            method in _READ_METHODS if idempotent is None else idempotent,
+            attempts,
+        )
         if method not in _READ_METHODS and not idempotent:
             self.invalidate(url, *invalidate)
         return result
 
-    async def _cached(self, method: str, template: str, url: str, params: dict[str, Any],
-                      not_found: str | tuple[str, str]) -> Any:
+    async def _cached(
+        self, method: str, template: str, url: str, params: dict[str, Any], not_found: str | tuple[str, str]
+    ) -> Any:
         key = (self.identity, url, urlencode(sorted(params.items()), doseq=True))
         value = self.cache.get(key)
         if value is not None:
@@ -288,8 +343,17 @@ class JiraClient:
         finally:
             self._inflight.pop(key, None)
 
-    async def _send(self, method: str, template: str, url: str, params: dict[str, Any], json: Any,
-                    not_found: str | tuple[str, str], idempotent: bool, attempts: int | None) -> Any:
+    async def _send(
+        self,
+        method: str,
+        template: str,
+        url: str,
+        params: dict[str, Any],
+        json: Any,
+        not_found: str | tuple[str, str],
+        idempotent: bool,
+        attempts: int | None,
+    ) -> Any:
         policy = self.retry
         max_attempts = attempts or policy.attempts
         deadline = time.monotonic() + policy.budget
@@ -304,20 +368,40 @@ class JiraClient:
                 delay = max(policy.min_delay, delay)
                 if attempt >= max_attempts or delay > remaining or delay > policy.max_retry_after:
                     self.metrics.jira_request_errors.labels(retry.final.code).inc()
-                    log.warning("jira request failed", method=method, endpoint=template, code=retry.final.code,
-                                attempts=attempt, reason=retry.reason)
+                    log.warning(
+                        "jira request failed",
+                        method=method,
+                        endpoint=template,
+                        code=retry.final.code,
+                        attempts=attempt,
+                        reason=retry.reason,
+                    )
                     raise retry.final from None
                 self.metrics.jira_retries.labels(retry.reason).inc()
-                log.warning("jira request retry", method=method, endpoint=template, attempt=attempt,
-                            reason=retry.reason, delay_s=round(delay, 3))
+                log.warning(
+                    "jira request retry",
+                    method=method,
+                    endpoint=template,
+                    attempt=attempt,
+                    reason=retry.reason,
+                    delay_s=round(delay, 3),
+                )
                 await asyncio.sleep(delay)
             except JiraMcpError as exc:
                 self.metrics.jira_request_errors.labels(exc.code).inc()
                 log.info("jira request error", method=method, endpoint=template, code=exc.code, status=exc.status)
                 raise
 
-    async def _attempt(self, method: str, template: str, url: str, params: dict[str, Any], json: Any,
-                       not_found: str | tuple[str, str], idempotent: bool) -> Any:
+    async def _attempt(
+        self,
+        method: str,
+        template: str,
+        url: str,
+        params: dict[str, Any],
+        json: Any,
+        not_found: str | tuple[str, str],
+        idempotent: bool,
+    ) -> Any:
         waited = await self.limiter.acquire()
         if waited > 0:
             self.metrics.rate_limit_waits.inc()
@@ -333,7 +417,7 @@ class JiraClient:
                         body = await response.aread()
                 except (TimeoutError, httpx.TimeoutException) as exc:
                     connect = isinstance(exc, (httpx.ConnectTimeout, httpx.PoolTimeout))
-                    error = JiraTimeoutError(
+                    error: JiraMcpError = JiraTimeoutError(
                         f"Jira did not answer {method} {template} within {self.timeout:g}s "
                         "(REQUEST_TIMEOUT_MS); Jira may be slow or unreachable, try again or narrow the request"
                     )
@@ -354,8 +438,15 @@ class JiraClient:
                 )
         return self._handle(response, body, method, template, not_found, idempotent)
 
-    def _handle(self, response: httpx.Response, body: bytes, method: str, template: str,
-                not_found: str | tuple[str, str], idempotent: bool) -> Any:
+    def _handle(
+        self,
+        response: httpx.Response,
+        body: bytes,
+        method: str,
+        template: str,
+        not_found: str | tuple[str, str],
+        idempotent: bool,
+    ) -> Any:
         code = response.status_code
         if 200 <= code < 300:
             if code == 204 or not body.strip():
@@ -366,7 +457,8 @@ class JiraClient:
                 raise JiraBadResponseError(
                     f"Jira answered {method} {template} with a body that is not JSON "
                     f"(content-type {response.headers.get('content-type', 'unknown')}); a proxy or login page "
-                    "may be in the way — check JIRA_HOST", status=code,
+                    "may be in the way — check JIRA_HOST",
+                    status=code,
                 ) from exc
         messages, field_errors = _jira_messages(body)
         detail = "; ".join(messages + [f"{k}: {v}" for k, v in field_errors.items()])
@@ -378,13 +470,15 @@ class JiraClient:
                     "Jira is rate limiting this account (HTTP 429)"
                     + (f"; retry after {retry_after:.0f}s" if retry_after is not None else "")
                     + ". Reduce request volume or lower RATE_LIMIT_MAX_REQUESTS.",
-                    retry_after=retry_after, status=code,
+                    retry_after=retry_after,
+                    status=code,
                 )
                 # Jira did not process a throttled request, so even writes may be retried.
                 raise _Retry("429", retry_after, final)
             final = JiraUnavailableError(
                 f"Jira is unavailable (HTTP {code}) for {method} {template}; it is likely a temporary outage "
-                "or maintenance, try again shortly.", status=code,
+                "or maintenance, try again shortly.",
+                status=code,
             )
             if idempotent:
                 raise _Retry(str(code), retry_after, final)
@@ -392,29 +486,35 @@ class JiraClient:
         if code == 401:
             raise JiraAuthError(
                 "Jira rejected the credentials (HTTP 401). Check JIRA_EMAIL and JIRA_API_TOKEN (Cloud) or "
-                "JIRA_PERSONAL_TOKEN (Data Center); the token may be expired or revoked.", status=code,
+                "JIRA_PERSONAL_TOKEN (Data Center); the token may be expired or revoked.",
+                status=code,
             )
         if code == 403:
             raise JiraPermissionError(
                 f"the Jira account lacks permission for {method} {template} (HTTP 403); ask a Jira admin for "
-                f"access or use another project.{suffix}", status=code,
+                f"access or use another project.{suffix}",
+                status=code,
             )
         if code == 404:
             not_found_code, what = not_found if isinstance(not_found, tuple) else (not_found, "the resource")
-            raise NotFoundError(f"{what} does not exist or is not visible to this account", code=not_found_code,
-                                status=code)
+            raise NotFoundError(
+                f"{what} does not exist or is not visible to this account", code=not_found_code, status=code
+            )
         if code == 410:
             raise EndpointRemovedError(
                 f"Atlassian removed {template} from Jira Cloud (HTTP 410); this server version uses a retired "
-                "API — upgrade jira-mcp.", status=code,
+                "API — upgrade jira-mcp.",
+                status=code,
             )
         if code in (400, 409, 422):
-            raise JiraValidationError("Jira rejected the request", error_messages=messages,
-                                      field_errors=field_errors, status=code)
+            raise JiraValidationError(
+                "Jira rejected the request", error_messages=messages, field_errors=field_errors, status=code
+            )
         if code >= 500:
             raise JiraUnavailableError(f"Jira failed with HTTP {code} on {method} {template}.{suffix}", status=code)
-        raise JiraValidationError(f"Jira answered HTTP {code}", error_messages=messages, field_errors=field_errors,
-                                  status=code)
+        raise JiraValidationError(
+            f"Jira answered HTTP {code}", error_messages=messages, field_errors=field_errors, status=code
+        )
 
 
 def _param(value: Any) -> Any:
@@ -449,12 +549,21 @@ def _connection_error(exc: httpx.TransportError, base_url: str) -> JiraConnectio
         chain.append(current)
         current = current.__cause__ or current.__context__
     text = " ".join(str(e) for e in chain).lower()
-    if any(isinstance(e, socket.gaierror) for e in chain) or "name or service not known" in text \
-            or "nodename nor servname" in text or "temporary failure in name resolution" in text:
-        return DnsResolutionError(f"the Jira host in {base_url} could not be resolved (DNS); check JIRA_HOST "
-                                  "and the pod's DNS/egress")
+    if (
+        any(isinstance(e, socket.gaierror) for e in chain)
+        or "name or service not known" in text
+        or "nodename nor servname" in text
+        or "temporary failure in name resolution" in text
+    ):
+        return DnsResolutionError(
+            f"the Jira host in {base_url} could not be resolved (DNS); check JIRA_HOST and the pod's DNS/egress"
+        )
     if any(isinstance(e, ssl.SSLError) for e in chain) or "certificate" in text or "ssl" in text:
-        return TlsHandshakeError(f"the TLS handshake with {base_url} failed; check the certificate chain "
-                                 "(JIRA_CA_BUNDLE for a private CA) and any TLS-intercepting proxy")
-    return JiraConnectionError(f"could not connect to Jira at {base_url} ({type(exc).__name__}); check "
-                               "JIRA_HOST, network policy and that Jira is up")
+        return TlsHandshakeError(
+            f"the TLS handshake with {base_url} failed; check the certificate chain "
+            "(JIRA_CA_BUNDLE for a private CA) and any TLS-intercepting proxy"
+        )
+    return JiraConnectionError(
+        f"could not connect to Jira at {base_url} ({type(exc).__name__}); check "
+        "JIRA_HOST, network policy and that Jira is up"
+    )

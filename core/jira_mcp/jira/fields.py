@@ -8,6 +8,7 @@ schema type or name, never by a hard-coded id.
 from __future__ import annotations
 
 import difflib
+import functools
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
@@ -20,6 +21,7 @@ if TYPE_CHECKING:
 __all__ = ["FieldCatalog", "IssueRow", "issue_row", "short_date", "user_name"]
 
 _STORY_POINT_NAMES = ("story points", "story point estimate")
+_CATALOGS: dict[int, FieldCatalog] = {}
 
 
 class FieldCatalog:
@@ -33,15 +35,28 @@ class FieldCatalog:
     @classmethod
     async def load(cls, client: JiraClient) -> FieldCatalog:
         data = await client.get(client.api("/field"))
-        return cls(data if isinstance(data, list) else [])
+        fields = data if isinstance(data, list) else []
+        # The cache hands back the same list object while the entry lives: index it once per entry.
+        cached = _CATALOGS.get(id(fields))
+        if cached is not None and cached.fields is fields:
+            return cached
+        catalog = cls(fields)
+        _CATALOGS.clear()
+        _CATALOGS[id(fields)] = catalog
+        return catalog
+
+    @functools.cached_property
+    def _customs(self) -> dict[str, str]:
+        out: dict[str, str] = {}
+        for f in self.fields:
+            kind = str((f.get("schema") or {}).get("custom", "")).rsplit(":", 1)[-1]
+            out.setdefault(kind, str(f["id"]))
+        return out
 
     def _custom(self, kind: str) -> str | None:
-        for f in self.fields:
-            if str((f.get("schema") or {}).get("custom", "")).endswith(kind):
-                return str(f["id"])
-        return None
+        return self._customs.get(kind.lstrip(":"))
 
-    @property
+    @functools.cached_property
     def story_points(self) -> str | None:
         for name in _STORY_POINT_NAMES:
             if name in self.by_name:
@@ -64,8 +79,11 @@ class FieldCatalog:
         if found is not None:
             return str(found["id"])
         suggestions = difflib.get_close_matches(name_or_id.lower(), list(self.by_name), n=3, cutoff=0.5)
-        hint = f"; did you mean {', '.join(repr(self.by_name[s]['name']) for s in suggestions)}?" if suggestions else \
-            "; use search_fields to find it"
+        hint = (
+            f"; did you mean {', '.join(repr(self.by_name[s]['name']) for s in suggestions)}?"
+            if suggestions
+            else "; use search_fields to find it"
+        )
         raise JiraValidationError(f"unknown field {name_or_id!r}{hint}")
 
     def name(self, field_id: str) -> str:
@@ -121,9 +139,13 @@ class IssueRow(BaseModel):
             head += f" [{self.status}]"
         if self.summary is not None:
             head += f" {self.summary}"
-        tail = [self.type, self.priority, self.assignee,
-                f"{self.points:g} pts" if self.points is not None else None,
-                f"res {self.resolved}" if self.resolved else (f"upd {self.updated}" if self.updated else None)]
+        tail = [
+            self.type,
+            self.priority,
+            self.assignee,
+            f"{self.points:g} pts" if self.points is not None else None,
+            f"res {self.resolved}" if self.resolved else (f"upd {self.updated}" if self.updated else None),
+        ]
         if self.extra:
             tail += [f"{k}: {_compact(v)}" for k, v in self.extra.items()]
         rest = " · ".join(str(t) for t in tail if t)
@@ -133,12 +155,16 @@ class IssueRow(BaseModel):
 ROW_FIELDS = ["summary", "status", "issuetype", "priority", "assignee", "updated", "resolutiondate"]
 
 
-def issue_row(issue: dict[str, Any], catalog: FieldCatalog | None = None,
-              extra_fields: list[str] | None = None, points_field: str | None = None) -> IssueRow:
+def issue_row(
+    issue: dict[str, Any],
+    catalog: FieldCatalog | None = None,
+    extra_fields: list[str] | None = None,
+    points_field: str | None = None,
+) -> IssueRow:
     f = issue.get("fields") or {}
     points_id = points_field or (catalog.story_points if catalog else None)
     points = f.get(points_id) if points_id else None
-    extra = None
+    extra: dict[str, Any] | None = None
     if extra_fields:
         extra = {}
         for field_id in extra_fields:

@@ -56,7 +56,11 @@ async def search_jql(
     if client.is_cloud:
         token = page_token
         while len(page.items) < limit:
-            body: dict[str, Any] = {"jql": jql, "fields": list(fields), "maxResults": min(MAX_PAGE, limit - len(page.items))}
+            body: dict[str, Any] = {
+                "jql": jql,
+                "fields": list(fields),
+                "maxResults": min(MAX_PAGE, limit - len(page.items)),
+            }
             if token:
                 body["nextPageToken"] = token
             if expand:
@@ -73,7 +77,12 @@ async def search_jql(
         return page
     start = _offset_from(page_token)
     items, next_start, total, names = await _offset_pages(
-        client, "POST", "/rest/api/2/search", items_key="issues", start=start, limit=limit,
+        client,
+        "POST",
+        "/rest/api/2/search",
+        items_key="issues",
+        start=start,
+        limit=limit,
         body={"jql": jql, "fields": list(fields), **({"expand": list(expand)} if expand else {})},
     )
     page.items, page.total, page.names = items, total, names
@@ -95,16 +104,33 @@ async def paginate_offset(
 ) -> Page:
     """GET an offset-paged collection; at most ``limit`` items from ``page_token`` on."""
     items, next_start, total, _ = await _offset_pages(
-        client, "GET", template, items_key=items_key, start=_offset_from(page_token), limit=limit, params=params,
-        not_found=not_found, cache=cache, path=path,
+        client,
+        "GET",
+        template,
+        items_key=items_key,
+        start=_offset_from(page_token),
+        limit=limit,
+        params=params,
+        not_found=not_found,
+        cache=cache,
+        path=path,
     )
     return Page(items=items, next_page_token=f"o:{next_start}" if next_start is not None else None, total=total)
 
 
 async def _offset_pages(
-    client: JiraClient, method: str, template: str, *, items_key: str, start: int, limit: int,
-    params: Mapping[str, Any] | None = None, body: dict[str, Any] | None = None,
-    not_found: str | tuple[str, str] = "NOT_FOUND", cache: bool = True, path: Mapping[str, Any] | None = None,
+    client: JiraClient,
+    method: str,
+    template: str,
+    *,
+    items_key: str,
+    start: int,
+    limit: int,
+    params: Mapping[str, Any] | None = None,
+    body: dict[str, Any] | None = None,
+    not_found: str | tuple[str, str] = "NOT_FOUND",
+    cache: bool = True,
+    path: Mapping[str, Any] | None = None,
 ) -> tuple[list[dict[str, Any]], int | None, int | None, dict[str, str]]:
     items: list[dict[str, Any]] = []
     names: dict[str, str] = {}
@@ -116,8 +142,9 @@ async def _offset_pages(
             query = {**(params or {}), "startAt": position, "maxResults": size}
             data = await client.get(template, params=query, not_found=not_found, cache=cache, **(path or {}))
         else:
-            data = await client.post(template, json={**(body or {}), "startAt": position, "maxResults": size},
-                                     read=True, **(path or {}))
+            data = await client.post(
+                template, json={**(body or {}), "startAt": position, "maxResults": size}, read=True, **(path or {})
+            )
         data = data or {}
         batch = data.get(items_key) or []
         items += batch

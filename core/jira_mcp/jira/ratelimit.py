@@ -37,8 +37,7 @@ class TokenBucket:
             if wait > self.max_wait:
                 self._tokens += 1
                 raise RateLimitError(
-                    f"the outgoing Jira rate limit (RATE_LIMIT_MAX_REQUESTS) is saturated; "
-                    f"retry in about {wait:.0f}s",
+                    f"the outgoing Jira rate limit (RATE_LIMIT_MAX_REQUESTS) is saturated; retry in about {wait:.0f}s",
                     retry_after=wait,
                 )
         if wait > 0:

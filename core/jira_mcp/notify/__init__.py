@@ -96,8 +96,14 @@ class EventBus:
                 code = exc.code if isinstance(exc, WebhookError) else "WEBHOOK_FAILED"
                 if attempt == self.attempts:
                     self.metrics.notifications.labels(notifier.name, "failed").inc()
-                    log.error("notification failed", notifier=notifier.name, event_type=event.type,
-                              code=code, attempts=attempt, error=str(exc))
+                    log.error(
+                        "notification failed",
+                        notifier=notifier.name,
+                        event_type=event.type,
+                        code=code,
+                        attempts=attempt,
+                        error=str(exc),
+                    )
                     return
                 await asyncio.sleep(random.uniform(0, self.base_delay * 2 ** (attempt - 1)))
             else:

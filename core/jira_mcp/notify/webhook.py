@@ -19,9 +19,16 @@ __all__ = ["WebhookNotifier"]
 class WebhookNotifier:
     """A notifier that POSTs ``render(event)`` to a webhook. Filters by event type prefix."""
 
-    def __init__(self, name: str, url: str, render: Callable[[Event], dict[str, Any]], *,
-                 events: list[str] | None = None, timeout: float = 10.0,
-                 transport: httpx.AsyncBaseTransport | None = None) -> None:
+    def __init__(
+        self,
+        name: str,
+        url: str,
+        render: Callable[[Event], dict[str, Any]],
+        *,
+        events: list[str] | None = None,
+        timeout: float = 10.0,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
         self.name = name
         self._url = url
         self._render = render
@@ -31,8 +38,9 @@ class WebhookNotifier:
         self._client: httpx.AsyncClient | None = None
 
     def wants(self, event: Event) -> bool:
-        return not self._events or any(event.type == e or event.type.startswith(e.rstrip("*").rstrip(".") + ".")
-                                       for e in self._events)
+        return not self._events or any(
+            event.type == e or event.type.startswith(e.rstrip("*").rstrip(".") + ".") for e in self._events
+        )
 
     async def send(self, event: Event) -> None:
         if not self.wants(event):
@@ -46,11 +54,17 @@ class WebhookNotifier:
         except httpx.HTTPError as exc:
             raise WebhookError(f"{self.name} webhook unreachable ({type(exc).__name__})") from exc
         if response.status_code >= 300:
-            hint = {404: "the webhook was deleted or the URL is wrong", 403: "the webhook is disabled",
-                    410: "the webhook was removed", 400: "the payload was rejected",
-                    429: "the channel is rate limited"}.get(response.status_code, "")
-            raise WebhookError(f"{self.name} webhook answered HTTP {response.status_code}"
-                               + (f": {hint}" if hint else ""), status=response.status_code)
+            hint = {
+                404: "the webhook was deleted or the URL is wrong",
+                403: "the webhook is disabled",
+                410: "the webhook was removed",
+                400: "the payload was rejected",
+                429: "the channel is rate limited",
+            }.get(response.status_code, "")
+            raise WebhookError(
+                f"{self.name} webhook answered HTTP {response.status_code}" + (f": {hint}" if hint else ""),
+                status=response.status_code,
+            )
 
     async def aclose(self) -> None:
         if self._client is not None:

@@ -22,12 +22,17 @@ _COLUMNS = {
 def _paged(ctx: Ctx, items: list[Any], default: int = 50) -> dict[str, Any]:
     start = ctx.int_param("startAt", 0)
     size = ctx.int_param("maxResults", default, 100)
-    page = items[start:start + size]
-    return {"maxResults": size, "startAt": start, "total": len(items), "isLast": start + size >= len(items),
-            "values": page}
+    page = items[start : start + size]
+    return {
+        "maxResults": size,
+        "startAt": start,
+        "total": len(items),
+        "isLast": start + size >= len(items),
+        "values": page,
+    }
 
 
-def register(app: SandboxApp) -> None:  # noqa: C901 - a route table
+def register(app: SandboxApp) -> None:
     route = app.route
 
     def board(ctx: Ctx) -> dict[str, Any]:
@@ -50,13 +55,26 @@ def register(app: SandboxApp) -> None:  # noqa: C901 - a route table
 
     def board_json(ctx: Ctx, b: dict[str, Any]) -> dict[str, Any]:
         p = ctx.store.projects[b["project"]]
-        return {"id": b["id"], "self": f"{ctx.store.base_url}{A}/board/{b['id']}", "name": b["name"],
-                "type": b["type"], "location": {"projectId": int(p["id"]), "projectKey": p["key"],
-                                                "projectName": p["name"], "displayName": f"{p['name']} ({p['key']})",
-                                                "projectTypeKey": "software", "name": f"{p['name']} ({p['key']})"}}
+        return {
+            "id": b["id"],
+            "self": f"{ctx.store.base_url}{A}/board/{b['id']}",
+            "name": b["name"],
+            "type": b["type"],
+            "location": {
+                "projectId": int(p["id"]),
+                "projectKey": p["key"],
+                "projectName": p["name"],
+                "displayName": f"{p['name']} ({p['key']})",
+                "projectTypeKey": "software",
+                "name": f"{p['name']} ({p['key']})",
+            },
+        }
 
     def sprint_json(ctx: Ctx, s: dict[str, Any]) -> dict[str, Any]:
-        return {**{k: v for k, v in s.items() if k != "createdDate"}, "self": f"{ctx.store.base_url}{A}/sprint/{s['id']}"}
+        return {
+            **{k: v for k, v in s.items() if k != "createdDate"},
+            "self": f"{ctx.store.base_url}{A}/sprint/{s['id']}",
+        }
 
     def issues_page(ctx: Ctx, issues: list[Issue]) -> dict[str, Any]:
         jql = ctx.query.get("jql")
@@ -65,9 +83,14 @@ def register(app: SandboxApp) -> None:  # noqa: C901 - a route table
         start = ctx.int_param("startAt", 0)
         size = ctx.int_param("maxResults", 50, 100)
         selection = parse_fields(ctx.query.get("fields"), None)
-        page = issues[start:start + size]
-        return {"expand": "schema,names", "startAt": start, "maxResults": size, "total": len(issues),
-                "issues": [app.render_issue(i, ctx, selection) for i in page]}
+        page = issues[start : start + size]
+        return {
+            "expand": "schema,names",
+            "startAt": start,
+            "maxResults": size,
+            "total": len(issues),
+            "issues": [app.render_issue(i, ctx, selection) for i in page],
+        }
 
     def board_issues(ctx: Ctx, b: dict[str, Any]) -> list[Issue]:
         return run_jql(ctx.store, ctx.user, b["jql"])
@@ -77,10 +100,13 @@ def register(app: SandboxApp) -> None:  # noqa: C901 - a route table
         name = (ctx.query.get("name") or "").lower()
         project = (ctx.query.get("projectKeyOrId") or "").upper()
         type_ = (ctx.query.get("type") or "").lower()
-        found = [b for b in ctx.store.boards.values()
-                 if name in b["name"].lower() and (not project or project in (b["project"],
-                                                                               ctx.store.projects[b["project"]]["id"]))
-                 and (not type_ or b["type"] in type_.split(","))]
+        found = [
+            b
+            for b in ctx.store.boards.values()
+            if name in b["name"].lower()
+            and (not project or project in (b["project"], ctx.store.projects[b["project"]]["id"]))
+            and (not type_ or b["type"] in type_.split(","))
+        ]
         return _paged(ctx, [board_json(ctx, b) for b in found])
 
     @route("GET", f"{A}/board/{{board_id}}")
@@ -91,17 +117,35 @@ def register(app: SandboxApp) -> None:  # noqa: C901 - a route table
     async def configuration(ctx: Ctx) -> Any:
         b = board(ctx)
         result: dict[str, Any] = {
-            "id": b["id"], "name": b["name"], "type": b["type"], "self": f"{ctx.store.base_url}{A}/board/{b['id']}/configuration",
+            "id": b["id"],
+            "name": b["name"],
+            "type": b["type"],
+            "self": f"{ctx.store.base_url}{A}/board/{b['id']}/configuration",
             "location": {"type": "project", "key": b["project"], "id": ctx.store.projects[b["project"]]["id"]},
             "filter": {"id": b["filter_id"], "self": f"{ctx.store.base_url}/rest/api/3/filter/{b['filter_id']}"},
-            "columnConfig": {"columns": [{"name": name, "statuses": [
-                {"id": STATUSES[s]["id"], "self": f"{ctx.store.base_url}/rest/api/3/status/{STATUSES[s]['id']}"}
-                for s in statuses]} for name, statuses in _COLUMNS[b["type"]]], "constraintType": "issueCount"},
+            "columnConfig": {
+                "columns": [
+                    {
+                        "name": name,
+                        "statuses": [
+                            {
+                                "id": STATUSES[s]["id"],
+                                "self": f"{ctx.store.base_url}/rest/api/3/status/{STATUSES[s]['id']}",
+                            }
+                            for s in statuses
+                        ],
+                    }
+                    for name, statuses in _COLUMNS[b["type"]]
+                ],
+                "constraintType": "issueCount",
+            },
             "ranking": {"rankCustomFieldId": 10019},
         }
         if b["type"] == "scrum":
-            result["estimation"] = {"type": "field", "field": {"fieldId": "customfield_10016",
-                                                               "displayName": "Story point estimate"}}
+            result["estimation"] = {
+                "type": "field",
+                "field": {"fieldId": "customfield_10016", "displayName": "Story point estimate"},
+            }
         return result
 
     @route("GET", f"{A}/board/{{board_id}}/project")
@@ -121,9 +165,13 @@ def register(app: SandboxApp) -> None:  # noqa: C901 - a route table
             found = [i for i in board_issues(ctx, b) if i.fields["status"]["name"] == "To Do"]
         else:
             open_ids = {sid for sid, s in ctx.store.sprints.items() if s["state"] != "closed"}
-            found = [i for i in board_issues(ctx, b) if not set(i.sprint_ids) & open_ids
-                     and i.fields["status"]["statusCategory"]["key"] != "done"
-                     and i.fields["issuetype"]["name"] != "Epic"]
+            found = [
+                i
+                for i in board_issues(ctx, b)
+                if not set(i.sprint_ids) & open_ids
+                and i.fields["status"]["statusCategory"]["key"] != "done"
+                and i.fields["issuetype"]["name"] != "Epic"
+            ]
         return issues_page(ctx, found)
 
     @route("GET", f"{A}/board/{{board_id}}/sprint")
@@ -132,15 +180,21 @@ def register(app: SandboxApp) -> None:  # noqa: C901 - a route table
         if b["type"] != "scrum":
             raise HttpError(400, ["The board does not support sprints"])
         states = [s for s in (ctx.query.get("state") or "").split(",") if s]
-        found = [sprint_json(ctx, s) for s in sorted(ctx.store.sprints.values(), key=lambda s: s["id"])
-                 if s["originBoardId"] == b["id"] and (not states or s["state"] in states)]
+        found = [
+            sprint_json(ctx, s)
+            for s in sorted(ctx.store.sprints.values(), key=lambda s: s["id"])
+            if s["originBoardId"] == b["id"] and (not states or s["state"] in states)
+        ]
         return _paged(ctx, found)
 
     @route("GET", f"{A}/board/{{board_id}}/epic")
     async def board_epics(ctx: Ctx) -> Any:
         b = board(ctx)
-        epics = [i for i in ctx.store.issues.values()
-                 if i.fields["project"]["key"] == b["project"] and i.fields["issuetype"]["name"] == "Epic"]
+        epics = [
+            i
+            for i in ctx.store.issues.values()
+            if i.fields["project"]["key"] == b["project"] and i.fields["issuetype"]["name"] == "Epic"
+        ]
         done = ctx.query.get("done")
         values = [epic_json(ctx, e) for e in epics]
         if done in ("true", "false"):
@@ -148,9 +202,15 @@ def register(app: SandboxApp) -> None:  # noqa: C901 - a route table
         return _paged(ctx, values)
 
     def epic_json(ctx: Ctx, e: Issue) -> dict[str, Any]:
-        return {"id": int(e.id), "key": e.key, "self": f"{ctx.store.base_url}{A}/epic/{e.id}",
-                "name": e.fields["summary"], "summary": e.fields["summary"],
-                "color": {"key": "color_4"}, "done": e.fields["status"]["statusCategory"]["key"] == "done"}
+        return {
+            "id": int(e.id),
+            "key": e.key,
+            "self": f"{ctx.store.base_url}{A}/epic/{e.id}",
+            "name": e.fields["summary"],
+            "summary": e.fields["summary"],
+            "color": {"key": "color_4"},
+            "done": e.fields["status"]["statusCategory"]["key"] == "done",
+        }
 
     def epic(ctx: Ctx) -> Issue:
         e = ctx.store.find(ctx.params["epic"])
@@ -194,8 +254,14 @@ def register(app: SandboxApp) -> None:  # noqa: C901 - a route table
         if errors:
             raise HttpError(400, errors=errors)
         sid = next(ctx.store.sprint_seq)
-        s = {"id": sid, "state": "future", "name": name.strip(), "originBoardId": board_id,
-             "goal": body.get("goal") or "", "createdDate": jira_time(datetime.now(UTC))}
+        s = {
+            "id": sid,
+            "state": "future",
+            "name": name.strip(),
+            "originBoardId": board_id,
+            "goal": body.get("goal") or "",
+            "createdDate": jira_time(datetime.now(UTC)),
+        }
         for key in ("startDate", "endDate"):
             if body.get(key):
                 s[key] = jira_time(parse_time(body[key]))  # type: ignore[arg-type]
@@ -230,17 +296,27 @@ def register(app: SandboxApp) -> None:  # noqa: C901 - a route table
                 end = body.get("endDate") or s.get("endDate")
                 if not start or not end:
                     raise HttpError(400, ["A sprint needs a start date and an end date before it can be started."])
-                active = [o for o in ctx.store.sprints.values()
-                          if o["originBoardId"] == s["originBoardId"] and o["state"] == "active"]
+                active = [
+                    o
+                    for o in ctx.store.sprints.values()
+                    if o["originBoardId"] == s["originBoardId"] and o["state"] == "active"
+                ]
                 if active:
-                    raise HttpError(400, [f"Sprint '{active[0]['name']}' is already active on this board; close it "
-                                          "before starting another."])
+                    raise HttpError(
+                        400,
+                        [
+                            f"Sprint '{active[0]['name']}' is already active on this board; close it "
+                            "before starting another."
+                        ],
+                    )
             elif (s["state"], new_state) == ("active", "closed"):
                 s["completeDate"] = jira_time(datetime.now(UTC))
                 _close(ctx, s)
             else:
-                raise HttpError(400, [f"A sprint cannot move from {s['state']} to {new_state}; the order is "
-                                      "future → active → closed."])
+                raise HttpError(
+                    400,
+                    [f"A sprint cannot move from {s['state']} to {new_state}; the order is future → active → closed."],
+                )
             s["state"] = new_state
         for key in ("name", "goal"):
             if key in body and body[key] is not None:
@@ -308,9 +384,22 @@ def _set_open_sprint(ctx: Ctx, issue: Issue, sprint_id: int | None) -> None:
         issue.sprint_ids.append(sprint_id)
     after_ids = ", ".join(str(i) for i in issue.sprint_ids)
     if after_ids != before_ids:
-        store._log(issue, ctx.user["accountId"], datetime.now(UTC), [store._item(
-            "Sprint", "custom", "customfield_10020", before_ids, before, after_ids,
-            store._sprint_string(issue.sprint_ids))])
+        store._log(
+            issue,
+            ctx.user["accountId"],
+            datetime.now(UTC),
+            [
+                store._item(
+                    "Sprint",
+                    "custom",
+                    "customfield_10020",
+                    before_ids,
+                    before,
+                    after_ids,
+                    store._sprint_string(issue.sprint_ids),
+                )
+            ],
+        )
         store.touch(issue)
 
 
@@ -318,7 +407,9 @@ def _close(ctx: Ctx, s: dict[str, Any]) -> None:
     """Closing keeps the closed sprint on every issue's Sprint field, as Jira does; open work leaves it."""
     for issue in ctx.store.issues.values():
         if s["id"] in issue.sprint_ids:
-            issue.sprint_ids = [i for i in issue.sprint_ids if i == s["id"] or ctx.store.sprints[i]["state"] == "closed"]
+            issue.sprint_ids = [
+                i for i in issue.sprint_ids if i == s["id"] or ctx.store.sprints[i]["state"] == "closed"
+            ]
 
 
 def _check_dates(body: dict[str, Any], errors: dict[str, str]) -> None:

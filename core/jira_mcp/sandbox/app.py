@@ -47,8 +47,11 @@ class Fault:
     malformed: bool = False
 
     def matches(self, method: str, path: str) -> bool:
-        return (self.method is None or self.method.upper() == method) and path.startswith(self.path) and \
-            (self.times is None or self.times > 0)
+        return (
+            (self.method is None or self.method.upper() == method)
+            and path.startswith(self.path)
+            and (self.times is None or self.times > 0)
+        )
 
 
 Handler = Callable[["Ctx"], Awaitable[Any]]
@@ -162,8 +165,11 @@ class SandboxApp:
                 if fault.malformed:
                     return Response(fault.body or '{"issues": [', 200, media_type="application/json")
                 if fault.status is not None:
-                    body = fault.body if fault.body is not None else json.dumps(
-                        {"errorMessages": [f"Injected fault: HTTP {fault.status}"], "errors": {}})
+                    body = (
+                        fault.body
+                        if fault.body is not None
+                        else json.dumps({"errorMessages": [f"Injected fault: HTTP {fault.status}"], "errors": {}})
+                    )
                     return Response(body, fault.status, headers=fault.headers, media_type="application/json")
                 break
         try:
@@ -185,8 +191,11 @@ class SandboxApp:
                 raise HttpError(405, [f"Method {method} is not allowed for {path}."])
             raise HttpError(404, [f"No resource at {path}."])
         except HttpError as exc:
-            return JSONResponse(exc.body, exc.status,
-                                headers={"WWW-Authenticate": 'Basic realm="sandbox"'} if exc.status == 401 else None)
+            return JSONResponse(
+                exc.body,
+                exc.status,
+                headers={"WWW-Authenticate": 'Basic realm="sandbox"'} if exc.status == 401 else None,
+            )
 
     def _authenticate(self, request: Request) -> dict[str, Any]:
         header = request.headers.get("authorization", "")
@@ -197,8 +206,7 @@ class SandboxApp:
                 email, _, token = base64.b64decode(value).decode().partition(":")
             except (ValueError, UnicodeDecodeError):
                 email, token = "", ""
-            ok = hmac.compare_digest(token, CREDENTIALS["api_token"]) and \
-                self.store.user_by_any(email) is not None
+            ok = hmac.compare_digest(token, CREDENTIALS["api_token"]) and self.store.user_by_any(email) is not None
             user = self.store.user_by_any(email) if ok else None
         elif scheme.lower() == "bearer":
             ok = hmac.compare_digest(value, CREDENTIALS["personal_token"])
@@ -226,32 +234,49 @@ class SandboxApp:
         return JSONResponse({"errorMessages": ["unknown sandbox admin route"]}, 404)
 
     # Rendering -------------------------------------------------------------------------------
-    def render_issue(self, issue: Issue, ctx: Ctx, selection: set[str] | None,
-                     expand: set[str] | frozenset[str] = frozenset()) -> dict[str, Any]:
+    def render_issue(
+        self, issue: Issue, ctx: Ctx, selection: set[str] | None, expand: set[str] | frozenset[str] = frozenset()
+    ) -> dict[str, Any]:
         store = ctx.store
         base = store.base_url
         all_fields = dict(issue.fields)
         all_fields["subtasks"] = store.subtasks(issue)
         all_fields["issuelinks"] = store.issue_links(issue)
         all_fields["customfield_10020"] = store.sprint_objects(issue)
-        all_fields["comment"] = {"comments": [self.render_comment(c, ctx.version, issue) for c in issue.comments],
-                                 "maxResults": len(issue.comments), "total": len(issue.comments), "startAt": 0}
+        all_fields["comment"] = {
+            "comments": [self.render_comment(c, ctx.version, issue) for c in issue.comments],
+            "maxResults": len(issue.comments),
+            "total": len(issue.comments),
+            "startAt": 0,
+        }
         spent = sum(w["timeSpentSeconds"] for w in issue.worklogs)
-        all_fields["worklog"] = {"startAt": 0, "maxResults": 20, "total": len(issue.worklogs),
-                                 "worklogs": [self.render_worklog(w, ctx.version, issue) for w in issue.worklogs[-20:]]}
+        all_fields["worklog"] = {
+            "startAt": 0,
+            "maxResults": 20,
+            "total": len(issue.worklogs),
+            "worklogs": [self.render_worklog(w, ctx.version, issue) for w in issue.worklogs[-20:]],
+        }
         all_fields["timetracking"] = {"timeSpentSeconds": spent} if spent else {}
         if ctx.version == "2" and isinstance(all_fields.get("description"), dict):
             all_fields["description"] = adf_to_wiki(all_fields["description"])
         if selection is not None:
             all_fields = {k: v for k, v in all_fields.items() if k in selection}
-        result: dict[str, Any] = {"expand": "renderedFields,names,schema,transitions,changelog", "id": issue.id,
-                                  "self": f"{base}/rest/api/{ctx.version}/issue/{issue.id}", "key": issue.key,
-                                  "fields": all_fields}
+        result: dict[str, Any] = {
+            "expand": "renderedFields,names,schema,transitions,changelog",
+            "id": issue.id,
+            "self": f"{base}/rest/api/{ctx.version}/issue/{issue.id}",
+            "key": issue.key,
+            "fields": all_fields,
+        }
         if "names" in expand:
             result["names"] = {f["id"]: f["name"] for f in FIELDS if selection is None or f["id"] in selection}
         if "changelog" in expand:
-            result["changelog"] = {"startAt": 0, "maxResults": len(issue.changelog), "total": len(issue.changelog),
-                                   "histories": issue.changelog}
+            result["changelog"] = {
+                "startAt": 0,
+                "maxResults": len(issue.changelog),
+                "total": len(issue.changelog),
+                "histories": issue.changelog,
+            }
         return result
 
     def render_comment(self, comment: dict[str, Any], version: str, issue: Issue) -> dict[str, Any]:

@@ -33,15 +33,42 @@ _TOKEN = re.compile(
     re.VERBOSE,
 )
 FIELD_ALIASES = {
-    "project": "project", "key": "key", "issuekey": "key", "id": "key", "status": "status",
-    "statuscategory": "statusCategory", "assignee": "assignee", "reporter": "reporter",
-    "issuetype": "issuetype", "type": "issuetype", "priority": "priority", "labels": "labels",
-    "label": "labels", "component": "components", "components": "components", "fixversion": "fixVersions",
-    "resolution": "resolution", "sprint": "sprint", "parent": "parent", "epic link": "parent",
-    "text": "text", "summary": "summary", "description": "description", "comment": "comment",
-    "created": "created", "createddate": "created", "updated": "updated", "updateddate": "updated",
-    "resolved": "resolved", "resolutiondate": "resolved", "duedate": "duedate", "due": "duedate",
-    "story points": "storyPoints", "cf[10016]": "storyPoints", "team": "team", "rank": "rank",
+    "project": "project",
+    "key": "key",
+    "issuekey": "key",
+    "id": "key",
+    "status": "status",
+    "statuscategory": "statusCategory",
+    "assignee": "assignee",
+    "reporter": "reporter",
+    "issuetype": "issuetype",
+    "type": "issuetype",
+    "priority": "priority",
+    "labels": "labels",
+    "label": "labels",
+    "component": "components",
+    "components": "components",
+    "fixversion": "fixVersions",
+    "resolution": "resolution",
+    "sprint": "sprint",
+    "parent": "parent",
+    "epic link": "parent",
+    "text": "text",
+    "summary": "summary",
+    "description": "description",
+    "comment": "comment",
+    "created": "created",
+    "createddate": "created",
+    "updated": "updated",
+    "updateddate": "updated",
+    "resolved": "resolved",
+    "resolutiondate": "resolved",
+    "duedate": "duedate",
+    "due": "duedate",
+    "story points": "storyPoints",
+    "cf[10016]": "storyPoints",
+    "team": "team",
+    "rank": "rank",
 }
 DATE_FIELDS = {"created", "updated", "resolved", "duedate"}
 TEXT_FIELDS = {"text", "summary", "description", "comment"}
@@ -62,9 +89,11 @@ def _tokenize(jql: str) -> list[Token]:
     while pos < len(jql):
         match = _TOKEN.match(jql, pos)
         if not match or match.end() == pos:
-            raise JqlError(f"Error in the JQL Query: The character '{jql[pos]}' is a reserved JQL character. "
-                           f"You must enclose it in a string or use the escape '\\u{ord(jql[pos]):04x}' instead. "
-                           f"(line 1, character {pos + 1})")
+            raise JqlError(
+                f"Error in the JQL Query: The character '{jql[pos]}' is a reserved JQL character. "
+                f"You must enclose it in a string or use the escape '\\u{ord(jql[pos]):04x}' instead. "
+                f"(line 1, character {pos + 1})"
+            )
         kind = match.lastgroup or "word"
         value = match.group(kind)
         if kind == "string":
@@ -82,8 +111,8 @@ class EvalContext:
     current_user: str | None
     now: datetime
     sprint_states: dict[int, str]
-    resolve: Callable[[dict[str, Any], str], list[str]]
-    resolve_date: Callable[[dict[str, Any], str], datetime | None]
+    resolve: Callable[[Any, str], list[Any]]
+    resolve_date: Callable[[Any, str], datetime | None]
 
 
 @dataclass
@@ -111,8 +140,9 @@ class _Parser:
     def next(self) -> Token:
         token = self.peek()
         if token is None:
-            raise JqlError("Error in the JQL Query: Expecting either a value, list or function but got the end "
-                           "of the query.")
+            raise JqlError(
+                "Error in the JQL Query: Expecting either a value, list or function but got the end of the query."
+            )
         self.i += 1
         return token
 
@@ -140,8 +170,10 @@ class _Parser:
         if self.peek() is not None:
             token = self.peek()
             assert token is not None
-            raise JqlError(f"Error in the JQL Query: Expecting either 'OR' or 'AND' but got '{token.value}'. "
-                           f"(line 1, character {token.pos})")
+            raise JqlError(
+                f"Error in the JQL Query: Expecting either 'OR' or 'AND' but got '{token.value}'. "
+                f"(line 1, character {token.pos})"
+            )
         return Query(predicate, order)
 
     def or_expr(self) -> Predicate:
@@ -179,8 +211,12 @@ class _Parser:
         raw = token.value
         name = FIELD_ALIASES.get(raw.lower())
         if name is None and raw.lower().startswith("customfield_"):
-            name = {"customfield_10016": "storyPoints", "customfield_10020": "sprint",
-                    "customfield_10014": "parent", "customfield_10001": "team"}.get(raw.lower())
+            name = {
+                "customfield_10016": "storyPoints",
+                "customfield_10020": "sprint",
+                "customfield_10014": "parent",
+                "customfield_10001": "team",
+            }.get(raw.lower())
         if name is None:
             raise JqlError(f"Field '{raw}' does not exist or you do not have permission to view it.")
         return name
@@ -211,12 +247,10 @@ class _Parser:
         elif self.word() in ("WAS", "CHANGED"):
             raise JqlError(f"The operator '{self.word()}' is not supported by the sandbox's JQL.")
         else:
-            raise JqlError(f"Error in the JQL Query: Expecting operator but got '{token.value}'. "
-                           f"(line 1, character {token.pos})")
-        if op in ("IN", "NOT IN"):
-            values = self.value_list()
-        else:
-            values = [self.value()]
+            raise JqlError(
+                f"Error in the JQL Query: Expecting operator but got '{token.value}'. (line 1, character {token.pos})"
+            )
+        values = self.value_list() if op in ("IN", "NOT IN") else [self.value()]
         if field in TEXT_FIELDS and op not in ("~", "!~"):
             raise JqlError(f"The operator '{op}' is not supported by the '{field}' field.")
         if op in ("~", "!~") and field not in TEXT_FIELDS:
@@ -241,8 +275,10 @@ class _Parser:
                 self.i += 1
                 return _Function(token.value, args)
             return token.value
-        raise JqlError(f"Error in the JQL Query: Expecting either a value, list or function but got "
-                       f"'{token.value}'. (line 1, character {token.pos})")
+        raise JqlError(
+            f"Error in the JQL Query: Expecting either a value, list or function but got "
+            f"'{token.value}'. (line 1, character {token.pos})"
+        )
 
     def value_list(self) -> list[Any]:
         token = self.next()
@@ -250,8 +286,9 @@ class _Parser:
             if token.kind == "word" and self.peek() is not None and self.peek().value == "(":  # type: ignore[union-attr]
                 self.i -= 1
                 return [self.value()]
-            raise JqlError("Error in the JQL Query: Expecting '(' but got "
-                           f"'{token.value}'. (line 1, character {token.pos})")
+            raise JqlError(
+                f"Error in the JQL Query: Expecting '(' but got '{token.value}'. (line 1, character {token.pos})"
+            )
         values = []
         while True:
             values.append(self.value())
@@ -289,8 +326,11 @@ def _expand(field: str, raw: list[Any], ctx: EvalContext) -> tuple[list[str], li
             if name == "currentuser":
                 texts.append(_norm(ctx.current_user or ""))
             elif name in ("opensprints", "closedsprints", "futuresprints"):
-                wanted = {"opensprints": ("active", "future"), "closedsprints": ("closed",),
-                          "futuresprints": ("future",)}[name]
+                wanted = {
+                    "opensprints": ("active", "future"),
+                    "closedsprints": ("closed",),
+                    "futuresprints": ("future",),
+                }[name]
                 texts += [str(sid) for sid, state in ctx.sprint_states.items() if state in wanted]
             elif name in ("now", "startofday", "endofday", "startofweek"):
                 base = ctx.now
@@ -319,8 +359,12 @@ def _relative(text: str, now: datetime) -> datetime | None:
     sign = -1 if match.group(1) == "-" else 1
     amount = int(match.group(2)) * sign
     unit = match.group(3).lower()
-    delta = {"w": timedelta(weeks=amount), "d": timedelta(days=amount), "h": timedelta(hours=amount),
-             "m": timedelta(minutes=amount)}[unit]
+    delta = {
+        "w": timedelta(weeks=amount),
+        "d": timedelta(days=amount),
+        "h": timedelta(hours=amount),
+        "m": timedelta(minutes=amount),
+    }[unit]
     return now + delta
 
 
@@ -333,8 +377,10 @@ def _parse_date(text: str, now: datetime) -> datetime:
             return datetime.strptime(text, fmt).replace(tzinfo=UTC)
         except ValueError:
             continue
-    raise JqlError(f"Date value '{text}' for field is invalid. Valid formats include: 'yyyy/MM/dd HH:mm', "
-                   "'yyyy-MM-dd HH:mm', 'yyyy/MM/dd', 'yyyy-MM-dd', or a period format e.g. '-5d', '4w 2d'.")
+    raise JqlError(
+        f"Date value '{text}' for field is invalid. Valid formats include: 'yyyy/MM/dd HH:mm', "
+        "'yyyy-MM-dd HH:mm', 'yyyy/MM/dd', 'yyyy-MM-dd', or a period format e.g. '-5d', '4w 2d'."
+    )
 
 
 def _empty(field: str, negate: bool) -> Predicate:
@@ -359,17 +405,26 @@ def _compare(field: str, op: str, raw: list[Any]) -> Predicate:
                 return False
             target = dates[0]
             return {
-                "=": actual == target, "!=": actual != target, ">": actual > target, ">=": actual >= target,
-                "<": actual < target, "<=": actual <= target,
-                "IN": actual in dates, "NOT IN": actual not in dates,
+                "=": actual == target,
+                "!=": actual != target,
+                ">": actual > target,
+                ">=": actual >= target,
+                "<": actual < target,
+                "<=": actual <= target,
+                "IN": actual in dates,
+                "NOT IN": actual not in dates,
             }[op]
         if field == "storyPoints" and op in (">", ">=", "<", "<="):
             values = ctx.resolve(issue, field)
             if not values:
                 return False
             number, target_number = float(values[0]), float(texts[0])
-            return {">": number > target_number, ">=": number >= target_number,
-                    "<": number < target_number, "<=": number <= target_number}[op]
+            return {
+                ">": number > target_number,
+                ">=": number >= target_number,
+                "<": number < target_number,
+                "<=": number <= target_number,
+            }[op]
         if field in TEXT_FIELDS:
             haystack = " ".join(_values(field, issue, ctx))
             words = [w for w in re.split(r"\W+", " ".join(texts)) if w]

@@ -91,9 +91,13 @@ def eval_context(store: SandboxStore, user: dict[str, Any]) -> EvalContext:
         key = {"created": "created", "updated": "updated", "resolved": "resolutiondate", "duedate": "duedate"}[name]
         return parse_time(issue.fields.get(key))
 
-    return EvalContext(current_user=user["accountId"], now=datetime.now(UTC),
-                       sprint_states={sid: s["state"] for sid, s in store.sprints.items()},
-                       resolve=resolve, resolve_date=resolve_date)  # type: ignore[arg-type]
+    return EvalContext(
+        current_user=user["accountId"],
+        now=datetime.now(UTC),
+        sprint_states={sid: s["state"] for sid, s in store.sprints.items()},
+        resolve=resolve,
+        resolve_date=resolve_date,
+    )
 
 
 def _sort_key(issue: Issue, name: str) -> Any:
@@ -146,17 +150,25 @@ def _untoken(token: str) -> int:
         raise HttpError(400, ["The provided next page token is invalid or expired."]) from None
 
 
-def register(app: SandboxApp) -> None:  # noqa: C901 - a route table
+def register(app: SandboxApp) -> None:
     route = app.route
 
     @route("GET", "/rest/api/{v}/myself")
     async def myself(ctx: Ctx) -> Any:
-        return {**ctx.user, "self": f"{ctx.store.base_url}/rest/api/{ctx.version}/user?accountId={ctx.user['accountId']}"}
+        return {
+            **ctx.user,
+            "self": f"{ctx.store.base_url}/rest/api/{ctx.version}/user?accountId={ctx.user['accountId']}",
+        }
 
     @route("GET", "/rest/api/{v}/serverInfo")
     async def server_info(ctx: Ctx) -> Any:
-        return {"baseUrl": ctx.store.base_url, "version": "1001.0.0-SNAPSHOT", "deploymentType": "Cloud",
-                "serverTitle": "Jira sandbox (jira-mcp)", "buildNumber": 100000}
+        return {
+            "baseUrl": ctx.store.base_url,
+            "version": "1001.0.0-SNAPSHOT",
+            "deploymentType": "Cloud",
+            "serverTitle": "Jira sandbox (jira-mcp)",
+            "buildNumber": 100000,
+        }
 
     @route("GET", "/rest/api/{v}/field")
     async def fields(ctx: Ctx) -> Any:
@@ -166,16 +178,33 @@ def register(app: SandboxApp) -> None:  # noqa: C901 - a route table
     async def field_contexts(ctx: Ctx) -> Any:
         if ctx.params["field_id"] not in {f["id"] for f in FIELDS if f["custom"]}:
             raise HttpError(404, ["The custom field was not found."])
-        return {"startAt": 0, "maxResults": 50, "total": 1, "isLast": True,
-                "values": [{"id": "10100", "name": "Default context", "description": "Default context for the field",
-                            "isGlobalContext": True, "isAnyIssueType": True}]}
+        return {
+            "startAt": 0,
+            "maxResults": 50,
+            "total": 1,
+            "isLast": True,
+            "values": [
+                {
+                    "id": "10100",
+                    "name": "Default context",
+                    "description": "Default context for the field",
+                    "isGlobalContext": True,
+                    "isAnyIssueType": True,
+                }
+            ],
+        }
 
     @route("GET", "/rest/api/{v}/field/{field_id}/context/{context_id}/option")
     async def field_options(ctx: Ctx) -> Any:
         if ctx.params["field_id"] != "customfield_10001":
             raise HttpError(404, ["The custom field was not found."])
-        return {"startAt": 0, "maxResults": 100, "total": len(TEAM_OPTIONS), "isLast": True,
-                "values": [{**o, "disabled": False} for o in TEAM_OPTIONS]}
+        return {
+            "startAt": 0,
+            "maxResults": 100,
+            "total": len(TEAM_OPTIONS),
+            "isLast": True,
+            "values": [{**o, "disabled": False} for o in TEAM_OPTIONS],
+        }
 
     @route("GET", "/rest/api/{v}/priority")
     async def priorities(ctx: Ctx) -> Any:
@@ -194,16 +223,26 @@ def register(app: SandboxApp) -> None:  # noqa: C901 - a route table
         for board in ctx.store.boards.values():
             if board["filter_id"] == ctx.params["filter_id"]:
                 return {"id": board["filter_id"], "name": f"Filter for {board['name']}", "jql": board["jql"]}
-        raise HttpError(404, ["The selected filter is not available to you, perhaps it has been deleted or had "
-                              "its permissions changed."])
+        raise HttpError(
+            404,
+            [
+                "The selected filter is not available to you, perhaps it has been deleted or had "
+                "its permissions changed."
+            ],
+        )
 
     # Search -----------------------------------------------------------------------------
     @route("POST", "/rest/api/3/search")
     @route("GET", "/rest/api/3/search")
     async def removed_search(ctx: Ctx) -> Any:
-        raise HttpError(410, ["The requested API has been removed. Please migrate to the /rest/api/3/search/jql "
-                              "API. A full migration guideline is available at "
-                              "https://developer.atlassian.com/changelog/#CHANGE-2046"])
+        raise HttpError(
+            410,
+            [
+                "The requested API has been removed. Please migrate to the /rest/api/3/search/jql "
+                "API. A full migration guideline is available at "
+                "https://developer.atlassian.com/changelog/#CHANGE-2046"
+            ],
+        )
 
     @route("POST", "/rest/api/3/search/jql")
     @route("GET", "/rest/api/3/search/jql")
@@ -211,19 +250,23 @@ def register(app: SandboxApp) -> None:  # noqa: C901 - a route table
         if ctx.request.method == "POST":
             body = await ctx.json()
         else:
-            body = {k: ctx.query.get(k) for k in ("jql", "nextPageToken", "maxResults", "fields", "expand")
-                    if ctx.query.get(k) is not None}
+            body = {
+                k: ctx.query.get(k)
+                for k in ("jql", "nextPageToken", "maxResults", "fields", "expand")
+                if ctx.query.get(k) is not None
+            }
         jql = body.get("jql")
         if not isinstance(jql, str) or not jql.strip():
-            raise HttpError(400, ["Unbounded JQL queries are not allowed here. Please add a search restriction "
-                                  "to your query."])
+            raise HttpError(
+                400, ["Unbounded JQL queries are not allowed here. Please add a search restriction to your query."]
+            )
         try:
             size = min(int(body.get("maxResults") or 50), 5000)
         except (TypeError, ValueError):
             raise HttpError(400, ["maxResults must be a number."]) from None
         offset = _untoken(body["nextPageToken"]) if body.get("nextPageToken") else 0
         found = run_jql(ctx.store, ctx.user, jql)
-        page = found[offset:offset + size]
+        page = found[offset : offset + size]
         expand = set(str(body.get("expand") or "").split(","))
         selection = parse_fields(body.get("fields"), {"id"})
         result: dict[str, Any] = {"issues": [app.render_issue(i, ctx, selection, expand) for i in page]}
@@ -249,12 +292,14 @@ def register(app: SandboxApp) -> None:  # noqa: C901 - a route table
         start = int(body.get("startAt") or 0)
         size = min(int(body.get("maxResults") or 50), 100)
         found = run_jql(ctx.store, ctx.user, jql)
-        expand = set(body.get("expand") or []) if isinstance(body.get("expand"), list) else \
-            set(str(body.get("expand") or "").split(","))
+        expand = (
+            set(body.get("expand") or [])
+            if isinstance(body.get("expand"), list)
+            else set(str(body.get("expand") or "").split(","))
+        )
         selection = parse_fields(body.get("fields"), None)
-        issues = [app.render_issue(i, ctx, selection, expand - {"names"}) for i in found[start:start + size]]
-        result = {"expand": "names,schema", "startAt": start, "maxResults": size, "total": len(found),
-                  "issues": issues}
+        issues = [app.render_issue(i, ctx, selection, expand - {"names"}) for i in found[start : start + size]]
+        result = {"expand": "names,schema", "startAt": start, "maxResults": size, "total": len(found), "issues": issues}
         if "names" in expand:
             result["names"] = {f["id"]: f["name"] for f in FIELDS if selection is None or f["id"] in selection}
         return result
@@ -280,8 +325,11 @@ def register(app: SandboxApp) -> None:  # noqa: C901 - a route table
         return _json_status(_created(ctx, issue), 201)
 
     def _created(ctx: Ctx, issue: Issue) -> dict[str, Any]:
-        return {"id": issue.id, "key": issue.key,
-                "self": f"{ctx.store.base_url}/rest/api/{ctx.version}/issue/{issue.id}"}
+        return {
+            "id": issue.id,
+            "key": issue.key,
+            "self": f"{ctx.store.base_url}/rest/api/{ctx.version}/issue/{issue.id}",
+        }
 
     def create_one(ctx: Ctx, body: Any) -> Issue:
         if not isinstance(body, dict) or not isinstance(body.get("fields"), dict):
@@ -306,14 +354,24 @@ def register(app: SandboxApp) -> None:  # noqa: C901 - a route table
         assert project is not None and issue_type is not None
         description = _rich(fields.get("description"), ctx.version)
         preview = Issue("0", "PREVIEW-0", {"project": {"key": project["key"]}})
-        changes = _apply_fields(ctx, preview, {k: v for k, v in fields.items()
-                                               if k not in ("project", "issuetype", "summary", "description")},
-                                validate_only=True)
+        changes = _apply_fields(
+            ctx,
+            preview,
+            {k: v for k, v in fields.items() if k not in ("project", "issuetype", "summary", "description")},
+            validate_only=True,
+        )
         del changes
-        issue = ctx.store._new_issue(project["key"], issue_type["name"], summary.strip(), description,
-                                     reporter=ctx.user["accountId"], created=datetime.now(UTC))
-        _apply_fields(ctx, issue, {k: v for k, v in fields.items()
-                                   if k not in ("project", "issuetype", "summary", "description")})
+        issue = ctx.store._new_issue(
+            project["key"],
+            issue_type["name"],
+            summary.strip(),
+            description,
+            reporter=ctx.user["accountId"],
+            created=datetime.now(UTC),
+        )
+        _apply_fields(
+            ctx, issue, {k: v for k, v in fields.items() if k not in ("project", "issuetype", "summary", "description")}
+        )
         _apply_update(ctx, issue, body.get("update") or {})
         return issue
 
@@ -352,8 +410,12 @@ def register(app: SandboxApp) -> None:  # noqa: C901 - a route table
             items.append(ctx.store._item("description", "jira", "description", None, None, None, "(updated)"))
         for blocked in ("project", "issuetype", "status"):
             if blocked in fields:
-                raise HttpError(400, errors={blocked: f"Field '{blocked}' cannot be set. It is not on the "
-                                                      "appropriate screen, or unknown."})
+                raise HttpError(
+                    400,
+                    errors={
+                        blocked: f"Field '{blocked}' cannot be set. It is not on the appropriate screen, or unknown."
+                    },
+                )
         items += _apply_fields(ctx, issue, fields)
         items += _apply_update(ctx, issue, body.get("update") or {})
         if items:
@@ -385,9 +447,21 @@ def register(app: SandboxApp) -> None:  # noqa: C901 - a route table
 
     # Transitions -----------------------------------------------------------------------------
     def available(issue: Issue) -> list[dict[str, Any]]:
-        return [{"id": tid, "name": name, "to": STATUSES[to], "hasScreen": False, "isGlobal": True,
-                 "isInitial": False, "isAvailable": True, "isConditional": False, "isLooped": False}
-                for tid, name, to in TRANSITIONS if to != issue.fields["status"]["name"]]
+        return [
+            {
+                "id": tid,
+                "name": name,
+                "to": STATUSES[to],
+                "hasScreen": False,
+                "isGlobal": True,
+                "isInitial": False,
+                "isAvailable": True,
+                "isConditional": False,
+                "isLooped": False,
+            }
+            for tid, name, to in TRANSITIONS
+            if to != issue.fields["status"]["name"]
+        ]
 
     @route("GET", "/rest/api/{v}/issue/{key}/transitions")
     async def transitions(ctx: Ctx) -> Any:
@@ -431,9 +505,13 @@ def register(app: SandboxApp) -> None:  # noqa: C901 - a route table
         ordered = list(issue.comments)
         if ctx.query.get("orderBy") in ("-created", "-+created"):
             ordered.reverse()
-        page = ordered[start:start + size]
-        return {"startAt": start, "maxResults": size, "total": len(ordered),
-                "comments": [app.render_comment(c, ctx.version, issue) for c in page]}
+        page = ordered[start : start + size]
+        return {
+            "startAt": start,
+            "maxResults": size,
+            "total": len(ordered),
+            "comments": [app.render_comment(c, ctx.version, issue) for c in page],
+        }
 
     @route("POST", "/rest/api/{v}/issue/{key}/comment")
     async def add_comment(ctx: Ctx) -> Any:
@@ -469,9 +547,13 @@ def register(app: SandboxApp) -> None:  # noqa: C901 - a route table
         issue = get(ctx)
         start = ctx.int_param("startAt", 0)
         size = ctx.int_param("maxResults", 5000, 5000)
-        page = issue.worklogs[start:start + size]
-        return {"startAt": start, "maxResults": size, "total": len(issue.worklogs),
-                "worklogs": [app.render_worklog(w, ctx.version, issue) for w in page]}
+        page = issue.worklogs[start : start + size]
+        return {
+            "startAt": start,
+            "maxResults": size,
+            "total": len(issue.worklogs),
+            "worklogs": [app.render_worklog(w, ctx.version, issue) for w in page],
+        }
 
     @route("POST", "/rest/api/{v}/issue/{key}/worklog")
     async def add_worklog(ctx: Ctx) -> Any:
@@ -484,12 +566,24 @@ def register(app: SandboxApp) -> None:  # noqa: C901 - a route table
             raise HttpError(400, errors={"timeLogged": "You must indicate the time spent working."})
         started = body.get("started") or jira_time(datetime.now(UTC))
         if parse_time(started) is None:
-            raise HttpError(400, errors={"started": "Invalid date format. Please enter the date in the format "
-                                                    "\"yyyy-MM-dd'T'HH:mm:ss.SSSZ\"."})
-        worklog = {"id": str(next(ctx.store.worklog_ids)), "author": ctx.user, "updateAuthor": ctx.user,
-                   "started": started, "timeSpentSeconds": seconds, "timeSpent": _format_duration(seconds),
-                   "created": jira_time(datetime.now(UTC)), "updated": jira_time(datetime.now(UTC)),
-                   "issueId": issue.id}
+            raise HttpError(
+                400,
+                errors={
+                    "started": "Invalid date format. Please enter the date in the format "
+                    "\"yyyy-MM-dd'T'HH:mm:ss.SSSZ\"."
+                },
+            )
+        worklog = {
+            "id": str(next(ctx.store.worklog_ids)),
+            "author": ctx.user,
+            "updateAuthor": ctx.user,
+            "started": started,
+            "timeSpentSeconds": seconds,
+            "timeSpent": _format_duration(seconds),
+            "created": jira_time(datetime.now(UTC)),
+            "updated": jira_time(datetime.now(UTC)),
+            "issueId": issue.id,
+        }
         if body.get("comment") is not None:
             worklog["comment"] = _rich(body["comment"], ctx.version)
         issue.worklogs.append(worklog)
@@ -502,10 +596,15 @@ def register(app: SandboxApp) -> None:  # noqa: C901 - a route table
         issue = get(ctx)
         start = ctx.int_param("startAt", 0)
         size = ctx.int_param("maxResults", 100, 100)
-        page = issue.changelog[start:start + size]
-        return {"self": f"{ctx.store.base_url}/rest/api/{ctx.version}/issue/{issue.key}/changelog",
-                "startAt": start, "maxResults": size, "total": len(issue.changelog),
-                "isLast": start + size >= len(issue.changelog), "values": page}
+        page = issue.changelog[start : start + size]
+        return {
+            "self": f"{ctx.store.base_url}/rest/api/{ctx.version}/issue/{issue.key}/changelog",
+            "startAt": start,
+            "maxResults": size,
+            "total": len(issue.changelog),
+            "isLast": start + size >= len(issue.changelog),
+            "values": page,
+        }
 
     # Links ------------------------------------------------------------------------------------------
     @route("GET", "/rest/api/{v}/issueLinkType")
@@ -517,8 +616,9 @@ def register(app: SandboxApp) -> None:  # noqa: C901 - a route table
         body = await ctx.json()
         type_ = _by_name_or_id({t["name"]: t for t in LINK_TYPES}, body.get("type"))
         if type_ is None:
-            raise HttpError(404, ["No issue link type with name '" + str((body.get("type") or {}).get("name")) +
-                                  "' found."])
+            raise HttpError(
+                404, ["No issue link type with name '" + str((body.get("type") or {}).get("name")) + "' found."]
+            )
         inward = get(ctx, str((body.get("inwardIssue") or {}).get("key", "")))
         outward = get(ctx, str((body.get("outwardIssue") or {}).get("key", "")))
         if inward.key == outward.key:
@@ -542,9 +642,14 @@ def register(app: SandboxApp) -> None:  # noqa: C901 - a route table
         start = ctx.int_param("startAt", 0)
         size = ctx.int_param("maxResults", 50, 100)
         found = [p for p in ctx.store.projects.values() if query in p["key"].lower() or query in p["name"].lower()]
-        page = found[start:start + size]
-        return {"startAt": start, "maxResults": size, "total": len(found), "isLast": start + size >= len(found),
-                "values": [_project_summary(ctx, p) for p in page]}
+        page = found[start : start + size]
+        return {
+            "startAt": start,
+            "maxResults": size,
+            "total": len(found),
+            "isLast": start + size >= len(found),
+            "values": [_project_summary(ctx, p) for p in page],
+        }
 
     @route("GET", "/rest/api/{v}/project")
     async def projects_dc(ctx: Ctx) -> Any:
@@ -565,10 +670,15 @@ def register(app: SandboxApp) -> None:  # noqa: C901 - a route table
             raise HttpError(400, ["One of 'query' or 'accountId' query parameters must be provided."])
         size = ctx.int_param("maxResults", 50, 1000)
         account = ctx.query.get("accountId")
-        found = [u for u in ctx.store.users.values()
-                 if (account and u["accountId"] == account) or (not account and (
-                     query in u["displayName"].lower() or query in u["emailAddress"].lower()
-                     or query in u["name"]))]
+        found = [
+            u
+            for u in ctx.store.users.values()
+            if (account and u["accountId"] == account)
+            or (
+                not account
+                and (query in u["displayName"].lower() or query in u["emailAddress"].lower() or query in u["name"])
+            )
+        ]
         return found[:size]
 
     @route("GET", "/rest/api/{v}/user")
@@ -588,9 +698,15 @@ def _json_status(body: Any, status: int) -> Any:
 
 
 def _project_summary(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
-    return {"id": p["id"], "key": p["key"], "name": p["name"], "projectTypeKey": p["projectTypeKey"],
-            "simplified": False, "style": "classic",
-            "self": f"{ctx.store.base_url}/rest/api/{ctx.version}/project/{p['id']}"}
+    return {
+        "id": p["id"],
+        "key": p["key"],
+        "name": p["name"],
+        "projectTypeKey": p["projectTypeKey"],
+        "simplified": False,
+        "style": "classic",
+        "self": f"{ctx.store.base_url}/rest/api/{ctx.version}/project/{p['id']}",
+    }
 
 
 def _project(store: SandboxStore, ref: Any) -> dict[str, Any] | None:
@@ -645,8 +761,11 @@ def _apply_fields(ctx: Ctx, issue: Issue, fields: dict[str, Any], validate_only:
             else:
                 changes.append((name, found, (old or {}).get("name", ""), found["name"]))
         elif name == "assignee":
-            if value is None or value == {} or (isinstance(value, dict) and value.get("accountId") in (None, "-1")
-                                                and "name" not in value):
+            if (
+                value is None
+                or value == {}
+                or (isinstance(value, dict) and value.get("accountId") in (None, "-1") and "name" not in value)
+            ):
                 changes.append((name, None, (old or {}).get("displayName", ""), ""))
                 continue
             ref = value.get("accountId") or value.get("name") if isinstance(value, dict) else value
@@ -661,24 +780,30 @@ def _apply_fields(ctx: Ctx, issue: Issue, fields: dict[str, Any], validate_only:
             else:
                 changes.append((name, list(value), " ".join(old or []), " ".join(value)))
         elif name in ("components", "fixVersions"):
-            pool = store.projects[project_key]["components" if name == "components" else "versions"] \
-                if project_key else []
+            pool = (
+                store.projects[project_key]["components" if name == "components" else "versions"] if project_key else []
+            )
             picked = []
             for ref in value or []:
                 found = _by_name_or_id({c["name"]: c for c in pool}, ref)
                 if found is None:
-                    errors[name] = f"Component/version '{(ref or {}).get('name') or (ref or {}).get('id')}' is not valid."
+                    errors[name] = (
+                        f"Component/version '{(ref or {}).get('name') or (ref or {}).get('id')}' is not valid."
+                    )
                 else:
                     picked.append({"id": found["id"], "name": found["name"]})
-            changes.append((name, picked, ", ".join(c["name"] for c in old or []), ", ".join(c["name"] for c in picked)))
+            changes.append(
+                (name, picked, ", ".join(c["name"] for c in old or []), ", ".join(c["name"] for c in picked))
+            )
         elif name == "parent":
             key = (value or {}).get("key") or (value or {}).get("id") if isinstance(value, dict) else value
             target = store.find(str(key or "")) if key else None
             if key and target is None:
                 errors[name] = "Could not find issue by id or key."
             else:
-                changes.append((name, target.key if target else None, (old or {}).get("key", ""),
-                                target.key if target else ""))
+                changes.append(
+                    (name, target.key if target else None, (old or {}).get("key", ""), target.key if target else "")
+                )
         elif name == "customfield_10014":
             target = store.find(str(value)) if value else None
             if value and (target is None or target.fields["issuetype"]["name"] != "Epic"):
@@ -700,8 +825,14 @@ def _apply_fields(ctx: Ctx, issue: Issue, fields: dict[str, Any], validate_only:
             found = None
             if value is not None:
                 ref = value if isinstance(value, dict) else {"value": value}
-                found = next((o for o in TEAM_OPTIONS if o["id"] == str(ref.get("id")) or
-                              o["value"].lower() == str(ref.get("value", "")).lower()), None)
+                found = next(
+                    (
+                        o
+                        for o in TEAM_OPTIONS
+                        if o["id"] == str(ref.get("id")) or o["value"].lower() == str(ref.get("value", "")).lower()
+                    ),
+                    None,
+                )
                 if found is None:
                     errors[name] = f"Option value '{ref.get('value') or ref.get('id')}' is not valid."
                     continue
@@ -733,15 +864,27 @@ def _apply_fields(ctx: Ctx, issue: Issue, fields: dict[str, Any], validate_only:
             issue.sprint_ids = [i for i in issue.sprint_ids if store.sprints[i]["state"] == "closed"]
             if value:
                 issue.sprint_ids.append(value)
-            items.append(store._item("Sprint", "custom", name, before_ids, before_text,
-                                     ", ".join(str(i) for i in issue.sprint_ids), store._sprint_string(issue.sprint_ids)))
+            items.append(
+                store._item(
+                    "Sprint",
+                    "custom",
+                    name,
+                    before_ids,
+                    before_text,
+                    ", ".join(str(i) for i in issue.sprint_ids),
+                    store._sprint_string(issue.sprint_ids),
+                )
+            )
             continue
         else:
             issue.fields[name] = value
         if before != after:
             label = next((f["name"] for f in FIELDS if f["id"] == name), name)
-            items.append(store._item(label, "custom" if name.startswith("customfield") else "jira", name,
-                                     None, before, None, after))
+            items.append(
+                store._item(
+                    label, "custom" if name.startswith("customfield") else "jira", name, None, before, None, after
+                )
+            )
     return items
 
 
@@ -773,8 +916,7 @@ def _apply_update(ctx: Ctx, issue: Issue, update: dict[str, Any]) -> list[dict[s
                     current.append(op["add"])
                 if "remove" in op:
                     ref = op["remove"]
-                    current = [c for c in current if c.get("id") != ref.get("id")
-                               and c.get("name") != ref.get("name")]
+                    current = [c for c in current if c.get("id") != ref.get("id") and c.get("name") != ref.get("name")]
                 if "set" in op:
                     current = list(op["set"])
             items += _apply_fields(ctx, issue, {"components": current})

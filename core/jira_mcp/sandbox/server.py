@@ -31,16 +31,21 @@ class SandboxServer:
     @property
     def env(self) -> dict[str, str]:
         """Environment variables that point jira-mcp at this sandbox."""
-        return {"JIRA_HOST": self.url, "JIRA_EMAIL": CREDENTIALS["email"], "JIRA_API_TOKEN": CREDENTIALS["api_token"],
-                "JIRA_DEPLOYMENT": "cloud"}
+        return {
+            "JIRA_HOST": self.url,
+            "JIRA_EMAIL": CREDENTIALS["email"],
+            "JIRA_API_TOKEN": CREDENTIALS["api_token"],
+            "JIRA_DEPLOYMENT": "cloud",
+        }
 
     def start(self) -> SandboxServer:
         import uvicorn
 
-        config = uvicorn.Config(self.app, host=self.host, port=self.port, log_level="warning", lifespan="off",
-                                access_log=False)
+        config = uvicorn.Config(
+            self.app, host=self.host, port=self.port, log_level="warning", lifespan="off", access_log=False
+        )
         self._server = uvicorn.Server(config)
-        self._server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
+        self._server.install_signal_handlers = lambda: None
         self._thread = threading.Thread(target=self._server.run, name="jira-sandbox", daemon=True)
         self._thread.start()
         deadline = time.monotonic() + 10

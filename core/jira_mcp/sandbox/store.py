@@ -14,17 +14,33 @@ from jira_mcp.sandbox.seed import PROJECTS, USERS, SeedIssue, build_seed
 __all__ = ["FIELDS", "STATUSES", "SandboxStore", "jira_time", "parse_time"]
 
 STATUSES = {
-    "To Do": {"id": "10000", "name": "To Do", "statusCategory": {"id": 2, "key": "new", "name": "To Do",
-                                                                "colorName": "blue-gray"}},
-    "In Progress": {"id": "3", "name": "In Progress", "statusCategory": {"id": 4, "key": "indeterminate",
-                                                                        "name": "In Progress", "colorName": "yellow"}},
-    "In Review": {"id": "10001", "name": "In Review", "statusCategory": {"id": 4, "key": "indeterminate",
-                                                                        "name": "In Progress", "colorName": "yellow"}},
-    "Done": {"id": "10002", "name": "Done", "statusCategory": {"id": 3, "key": "done", "name": "Done",
-                                                              "colorName": "green"}},
+    "To Do": {
+        "id": "10000",
+        "name": "To Do",
+        "statusCategory": {"id": 2, "key": "new", "name": "To Do", "colorName": "blue-gray"},
+    },
+    "In Progress": {
+        "id": "3",
+        "name": "In Progress",
+        "statusCategory": {"id": 4, "key": "indeterminate", "name": "In Progress", "colorName": "yellow"},
+    },
+    "In Review": {
+        "id": "10001",
+        "name": "In Review",
+        "statusCategory": {"id": 4, "key": "indeterminate", "name": "In Progress", "colorName": "yellow"},
+    },
+    "Done": {
+        "id": "10002",
+        "name": "Done",
+        "statusCategory": {"id": 3, "key": "done", "name": "Done", "colorName": "green"},
+    },
 }
-TRANSITIONS = [("11", "To Do", "To Do"), ("21", "Start Progress", "In Progress"), ("31", "Review", "In Review"),
-               ("41", "Done", "Done")]
+TRANSITIONS = [
+    ("11", "To Do", "To Do"),
+    ("21", "Start Progress", "In Progress"),
+    ("31", "Review", "In Review"),
+    ("41", "Done", "Done"),
+]
 ISSUE_TYPES = {
     "Epic": {"id": "10000", "name": "Epic", "subtask": False, "hierarchyLevel": 1},
     "Story": {"id": "10001", "name": "Story", "subtask": False, "hierarchyLevel": 0},
@@ -32,10 +48,14 @@ ISSUE_TYPES = {
     "Bug": {"id": "10003", "name": "Bug", "subtask": False, "hierarchyLevel": 0},
     "Sub-task": {"id": "10004", "name": "Sub-task", "subtask": True, "hierarchyLevel": -1},
 }
-PRIORITIES = {name: {"id": str(i + 1), "name": name} for i, name in
-              enumerate(["Highest", "High", "Medium", "Low", "Lowest"])}
-RESOLUTIONS = {"Done": {"id": "10000", "name": "Done"}, "Won't Do": {"id": "10001", "name": "Won't Do"},
-               "Duplicate": {"id": "10002", "name": "Duplicate"}}
+PRIORITIES = {
+    name: {"id": str(i + 1), "name": name} for i, name in enumerate(["Highest", "High", "Medium", "Low", "Lowest"])
+}
+RESOLUTIONS = {
+    "Done": {"id": "10000", "name": "Done"},
+    "Won't Do": {"id": "10001", "name": "Won't Do"},
+    "Duplicate": {"id": "10002", "name": "Duplicate"},
+}
 LINK_TYPES = [
     {"id": "10000", "name": "Blocks", "inward": "is blocked by", "outward": "blocks"},
     {"id": "10001", "name": "Cloners", "inward": "is cloned by", "outward": "clones"},
@@ -44,8 +64,9 @@ LINK_TYPES = [
 ]
 
 
-def _f(fid: str, name: str, type_: str, custom: bool = False, items: str | None = None,
-       custom_type: str | None = None) -> dict[str, Any]:
+def _f(
+    fid: str, name: str, type_: str, custom: bool = False, items: str | None = None, custom_type: str | None = None
+) -> dict[str, Any]:
     schema: dict[str, Any] = {"type": type_}
     if items:
         schema["items"] = items
@@ -54,31 +75,66 @@ def _f(fid: str, name: str, type_: str, custom: bool = False, items: str | None 
         schema["customId"] = int(fid.split("_")[1])
     else:
         schema["system"] = fid
-    return {"id": fid, "key": fid, "name": name, "custom": custom, "orderable": True, "navigable": True,
-            "searchable": True, "clauseNames": [name.lower()], "schema": schema}
+    return {
+        "id": fid,
+        "key": fid,
+        "name": name,
+        "custom": custom,
+        "orderable": True,
+        "navigable": True,
+        "searchable": True,
+        "clauseNames": [name.lower()],
+        "schema": schema,
+    }
 
 
 FIELDS = [
-    _f("summary", "Summary", "string"), _f("description", "Description", "string"),
-    _f("issuetype", "Issue Type", "issuetype"), _f("project", "Project", "project"),
-    _f("status", "Status", "status"), _f("priority", "Priority", "priority"),
-    _f("assignee", "Assignee", "user"), _f("reporter", "Reporter", "user"), _f("creator", "Creator", "user"),
-    _f("labels", "Labels", "array", items="string"), _f("components", "Components", "array", items="component"),
-    _f("fixVersions", "Fix versions", "array", items="version"), _f("created", "Created", "datetime"),
-    _f("updated", "Updated", "datetime"), _f("resolutiondate", "Resolved", "datetime"),
-    _f("resolution", "Resolution", "resolution"), _f("duedate", "Due date", "date"),
-    _f("parent", "Parent", "issuelink"), _f("subtasks", "Sub-tasks", "array", items="issuelinks"),
-    _f("issuelinks", "Linked Issues", "array", items="issuelinks"), _f("comment", "Comment", "comments-page"),
-    _f("worklog", "Log Work", "array", items="worklog"), _f("timetracking", "Time tracking", "timetracking"),
+    _f("summary", "Summary", "string"),
+    _f("description", "Description", "string"),
+    _f("issuetype", "Issue Type", "issuetype"),
+    _f("project", "Project", "project"),
+    _f("status", "Status", "status"),
+    _f("priority", "Priority", "priority"),
+    _f("assignee", "Assignee", "user"),
+    _f("reporter", "Reporter", "user"),
+    _f("creator", "Creator", "user"),
+    _f("labels", "Labels", "array", items="string"),
+    _f("components", "Components", "array", items="component"),
+    _f("fixVersions", "Fix versions", "array", items="version"),
+    _f("created", "Created", "datetime"),
+    _f("updated", "Updated", "datetime"),
+    _f("resolutiondate", "Resolved", "datetime"),
+    _f("resolution", "Resolution", "resolution"),
+    _f("duedate", "Due date", "date"),
+    _f("parent", "Parent", "issuelink"),
+    _f("subtasks", "Sub-tasks", "array", items="issuelinks"),
+    _f("issuelinks", "Linked Issues", "array", items="issuelinks"),
+    _f("comment", "Comment", "comments-page"),
+    _f("worklog", "Log Work", "array", items="worklog"),
+    _f("timetracking", "Time tracking", "timetracking"),
     _f("customfield_10016", "Story point estimate", "number", custom=True),
-    _f("customfield_10020", "Sprint", "array", custom=True, items="json",
-       custom_type="com.pyxis.greenhopper.jira:gh-sprint"),
+    _f(
+        "customfield_10020",
+        "Sprint",
+        "array",
+        custom=True,
+        items="json",
+        custom_type="com.pyxis.greenhopper.jira:gh-sprint",
+    ),
     _f("customfield_10014", "Epic Link", "any", custom=True, custom_type="com.pyxis.greenhopper.jira:gh-epic-link"),
-    _f("customfield_10001", "Team", "option", custom=True,
-       custom_type="com.atlassian.jira.plugin.system.customfieldtypes:select"),
+    _f(
+        "customfield_10001",
+        "Team",
+        "option",
+        custom=True,
+        custom_type="com.atlassian.jira.plugin.system.customfieldtypes:select",
+    ),
 ]
-TEAM_OPTIONS = [{"id": "20000", "value": "Platform"}, {"id": "20001", "value": "Growth"},
-                {"id": "20002", "value": "SRE"}]
+TEAM_OPTIONS = [
+    {"id": "20000", "value": "Platform"},
+    {"id": "20001", "value": "Growth"},
+    {"id": "20002", "value": "SRE"},
+]
 
 
 def jira_time(when: datetime) -> str:
@@ -114,9 +170,18 @@ class SandboxStore:
     def __init__(self, base_url: str = "http://127.0.0.1", now: datetime | None = None) -> None:
         self.base_url = base_url
         self.now = now or datetime.now(UTC).replace(microsecond=0)
-        self.users = {aid: {"accountId": aid, "displayName": name, "emailAddress": email, "active": True,
-                            "accountType": "atlassian", "timeZone": "UTC", "name": aid.removeprefix("acc-")}
-                      for aid, name, email in USERS}
+        self.users: dict[str, dict[str, Any]] = {
+            aid: {
+                "accountId": aid,
+                "displayName": name,
+                "emailAddress": email,
+                "active": True,
+                "accountType": "atlassian",
+                "timeZone": "UTC",
+                "name": aid.removeprefix("acc-"),
+            }
+            for aid, name, email in USERS
+        }
         self.projects = {p["key"]: self._project(p) for p in PROJECTS}
         self.issues: dict[str, Issue] = {}
         self.ids = itertools.count(10001)
@@ -127,10 +192,22 @@ class SandboxStore:
         self.links: dict[str, dict[str, Any]] = {}
         self.counters = {key: 0 for key in self.projects}
         self.boards: dict[int, dict[str, Any]] = {
-            1: {"id": 1, "name": "ENG Scrum", "type": "scrum", "project": "ENG", "filter_id": "10100",
-                "jql": "project = ENG ORDER BY Rank ASC"},
-            2: {"id": 2, "name": "OPS Kanban", "type": "kanban", "project": "OPS", "filter_id": "10101",
-                "jql": "project = OPS ORDER BY Rank ASC"},
+            1: {
+                "id": 1,
+                "name": "ENG Scrum",
+                "type": "scrum",
+                "project": "ENG",
+                "filter_id": "10100",
+                "jql": "project = ENG ORDER BY Rank ASC",
+            },
+            2: {
+                "id": 2,
+                "name": "OPS Kanban",
+                "type": "kanban",
+                "project": "OPS",
+                "filter_id": "10101",
+                "jql": "project = OPS ORDER BY Rank ASC",
+            },
         }
         self.sprints: dict[int, dict[str, Any]] = {}
         self.sprint_seq = itertools.count(7)
@@ -139,12 +216,27 @@ class SandboxStore:
     # Construction -----------------------------------------------------------------------
     def _project(self, p: dict[str, Any]) -> dict[str, Any]:
         return {
-            "id": p["id"], "key": p["key"], "name": p["name"], "projectTypeKey": "software", "simplified": False,
-            "style": "classic", "lead": self.users[p["lead"]],
+            "id": p["id"],
+            "key": p["key"],
+            "name": p["name"],
+            "projectTypeKey": "software",
+            "simplified": False,
+            "style": "classic",
+            "lead": self.users[p["lead"]],
             "issueTypes": list(ISSUE_TYPES.values()),
-            "components": [{"id": str(11000 + i + int(p["id"]) * 10), "name": n} for i, n in enumerate(p["components"])],
-            "versions": [{"id": str(12000 + i + int(p["id"]) * 10), "name": n, "released": r, "archived": False,
-                          "projectId": int(p["id"])} for i, (n, r) in enumerate(p["versions"])],
+            "components": [
+                {"id": str(11000 + i + int(p["id"]) * 10), "name": n} for i, n in enumerate(p["components"])
+            ],
+            "versions": [
+                {
+                    "id": str(12000 + i + int(p["id"]) * 10),
+                    "name": n,
+                    "released": r,
+                    "archived": False,
+                    "projectId": int(p["id"]),
+                }
+                for i, (n, r) in enumerate(p["versions"])
+            ],
             "description": f"{p['name']} project",
         }
 
@@ -152,7 +244,11 @@ class SandboxStore:
         sprints, seeds = build_seed(self.now)
         for s in sprints:
             self.sprints[s.id] = {
-                "id": s.id, "state": s.state, "name": s.name, "originBoardId": s.board_id, "goal": s.goal,
+                "id": s.id,
+                "state": s.state,
+                "name": s.name,
+                "originBoardId": s.board_id,
+                "goal": s.goal,
                 **({"startDate": jira_time(s.start)} if s.start else {}),
                 **({"endDate": jira_time(s.end)} if s.end else {}),
                 **({"completeDate": jira_time(s.complete)} if s.complete else {}),
@@ -170,8 +266,14 @@ class SandboxStore:
         elif seed.epic_index is not None:
             epics = [k for k, s in zip(keys, seeds, strict=False) if s.type == "Epic" and s.project == seed.project]
             parent_key = epics[seed.epic_index] if seed.epic_index < len(epics) else None
-        issue = self._new_issue(seed.project, seed.type, seed.summary, markdown_to_adf(seed.description),
-                                reporter=seed.reporter, created=seed.created)
+        issue = self._new_issue(
+            seed.project,
+            seed.type,
+            seed.summary,
+            markdown_to_adf(seed.description),
+            reporter=seed.reporter,
+            created=seed.created,
+        )
         f = issue.fields
         f["priority"] = PRIORITIES[seed.priority]
         f["assignee"] = self.users.get(seed.assignee) if seed.assignee else None
@@ -192,13 +294,30 @@ class SandboxStore:
                 issue.sprint_ids.append(sprint_id)
             elif not added and sprint_id in issue.sprint_ids:
                 issue.sprint_ids.remove(sprint_id)
-            self._log(issue, "acc-alice", when, [self._item("Sprint", "custom", "customfield_10020", before_ids,
-                                                            before, ", ".join(str(i) for i in issue.sprint_ids),
-                                                            self._sprint_string(issue.sprint_ids))])
+            self._log(
+                issue,
+                "acc-alice",
+                when,
+                [
+                    self._item(
+                        "Sprint",
+                        "custom",
+                        "customfield_10020",
+                        before_ids,
+                        before,
+                        ", ".join(str(i) for i in issue.sprint_ids),
+                        self._sprint_string(issue.sprint_ids),
+                    )
+                ],
+            )
             last = max(last, when)
         for when, old, new in seed.status_history:
-            self._log(issue, seed.assignee or "acc-alice", when, [
-                self._item("status", "jira", "status", STATUSES[old]["id"], old, STATUSES[new]["id"], new)])
+            self._log(
+                issue,
+                seed.assignee or "acc-alice",
+                when,
+                [self._item("status", "jira", "status", STATUSES[old]["id"], old, STATUSES[new]["id"], new)],
+            )
             last = max(last, when)
         f["status"] = STATUSES[seed.status]
         if seed.status == "Done":
@@ -211,19 +330,33 @@ class SandboxStore:
         f["updated"] = jira_time(min(last, self.now))
         return issue.key
 
-    def _new_issue(self, project: str, type_: str, summary: str, description: Any, *, reporter: str,
-                   created: datetime) -> Issue:
+    def _new_issue(
+        self, project: str, type_: str, summary: str, description: Any, *, reporter: str, created: datetime
+    ) -> Issue:
         self.counters[project] += 1
         key = f"{project}-{self.counters[project]}"
         issue_id = str(next(self.ids))
         p = self.projects[project]
         fields = {
-            "summary": summary, "description": description, "issuetype": ISSUE_TYPES[type_],
+            "summary": summary,
+            "description": description,
+            "issuetype": ISSUE_TYPES[type_],
             "project": {"id": p["id"], "key": p["key"], "name": p["name"], "projectTypeKey": "software"},
-            "status": STATUSES["To Do"], "priority": PRIORITIES["Medium"], "assignee": None,
-            "reporter": self.users[reporter], "creator": self.users[reporter], "labels": [], "components": [],
-            "fixVersions": [], "created": jira_time(created), "updated": jira_time(created), "resolutiondate": None,
-            "resolution": None, "duedate": None, "customfield_10016": None, "customfield_10014": None,
+            "status": STATUSES["To Do"],
+            "priority": PRIORITIES["Medium"],
+            "assignee": None,
+            "reporter": self.users[reporter],
+            "creator": self.users[reporter],
+            "labels": [],
+            "components": [],
+            "fixVersions": [],
+            "created": jira_time(created),
+            "updated": jira_time(created),
+            "resolutiondate": None,
+            "resolution": None,
+            "duedate": None,
+            "customfield_10016": None,
+            "customfield_10014": None,
             "customfield_10001": None,
         }
         issue = Issue(id=issue_id, key=key, fields=fields)
@@ -235,20 +368,41 @@ class SandboxStore:
         return ", ".join(self.sprints[i]["name"] for i in ids if i in self.sprints)
 
     @staticmethod
-    def _item(field_name: str, field_type: str, field_id: str, from_: Any, from_string: Any, to: Any,
-              to_string: Any) -> dict[str, Any]:
-        return {"field": field_name, "fieldtype": field_type, "fieldId": field_id, "from": from_ or None,
-                "fromString": from_string or None, "to": to or None, "toString": to_string or None}
+    def _item(
+        field_name: str, field_type: str, field_id: str, from_: Any, from_string: Any, to: Any, to_string: Any
+    ) -> dict[str, Any]:
+        return {
+            "field": field_name,
+            "fieldtype": field_type,
+            "fieldId": field_id,
+            "from": from_ or None,
+            "fromString": from_string or None,
+            "to": to or None,
+            "toString": to_string or None,
+        }
 
     def _log(self, issue: Issue, author: str, when: datetime, items: list[dict[str, Any]]) -> None:
-        issue.changelog.append({"id": str(next(self.changelog_ids)), "author": self.users.get(author),
-                                "created": jira_time(when), "items": items})
+        issue.changelog.append(
+            {
+                "id": str(next(self.changelog_ids)),
+                "author": self.users.get(author),
+                "created": jira_time(when),
+                "items": items,
+            }
+        )
 
     def _set_parent(self, issue: Issue, parent_key: str) -> None:
         parent = self.issues[parent_key]
-        issue.fields["parent"] = {"id": parent.id, "key": parent.key, "fields": {
-            "summary": parent.fields["summary"], "status": parent.fields["status"],
-            "priority": parent.fields["priority"], "issuetype": parent.fields["issuetype"]}}
+        issue.fields["parent"] = {
+            "id": parent.id,
+            "key": parent.key,
+            "fields": {
+                "summary": parent.fields["summary"],
+                "status": parent.fields["status"],
+                "priority": parent.fields["priority"],
+                "issuetype": parent.fields["issuetype"],
+            },
+        }
         if parent.fields["issuetype"]["name"] == "Epic":
             issue.fields["customfield_10014"] = parent.key
 
@@ -266,26 +420,45 @@ class SandboxStore:
             return None
         lowered = value.lower()
         for user in self.users.values():
-            if lowered in (user["accountId"].lower(), user["emailAddress"].lower(), user["name"].lower(),
-                           user["displayName"].lower()):
+            if lowered in (
+                user["accountId"].lower(),
+                user["emailAddress"].lower(),
+                user["name"].lower(),
+                user["displayName"].lower(),
+            ):
                 return user
         return None
 
     def sprint_objects(self, issue: Issue) -> list[dict[str, Any]] | None:
         if not issue.sprint_ids:
             return None
-        return [{k: v for k, v in self.sprints[i].items() if k in ("id", "name", "state", "boardId", "goal",
-                                                                  "startDate", "endDate", "completeDate")}
-                | {"boardId": self.sprints[i]["originBoardId"]} for i in issue.sprint_ids]
+        return [
+            {
+                k: v
+                for k, v in self.sprints[i].items()
+                if k in ("id", "name", "state", "boardId", "goal", "startDate", "endDate", "completeDate")
+            }
+            | {"boardId": self.sprints[i]["originBoardId"]}
+            for i in issue.sprint_ids
+        ]
 
     def subtasks(self, issue: Issue) -> list[dict[str, Any]]:
         out = []
         for other in self.issues.values():
             parent = other.fields.get("parent")
             if parent and parent["key"] == issue.key and other.fields["issuetype"]["subtask"]:
-                out.append({"id": other.id, "key": other.key, "fields": {
-                    "summary": other.fields["summary"], "status": other.fields["status"],
-                    "priority": other.fields["priority"], "issuetype": other.fields["issuetype"]}})
+                out.append(
+                    {
+                        "id": other.id,
+                        "key": other.key,
+                        "fields": {
+                            "summary": other.fields["summary"],
+                            "status": other.fields["status"],
+                            "priority": other.fields["priority"],
+                            "issuetype": other.fields["issuetype"],
+                        },
+                    }
+                )
         return out
 
     def issue_links(self, issue: Issue) -> list[dict[str, Any]]:
@@ -298,17 +471,43 @@ class SandboxStore:
             else:
                 continue
             target = self.issues[other]
-            out.append({"id": link["id"], "type": link["type"], direction: {
-                "id": target.id, "key": target.key, "fields": {
-                    "summary": target.fields["summary"], "status": target.fields["status"],
-                    "priority": target.fields["priority"], "issuetype": target.fields["issuetype"]}}})
+            out.append(
+                {
+                    "id": link["id"],
+                    "type": link["type"],
+                    direction: {
+                        "id": target.id,
+                        "key": target.key,
+                        "fields": {
+                            "summary": target.fields["summary"],
+                            "status": target.fields["status"],
+                            "priority": target.fields["priority"],
+                            "issuetype": target.fields["issuetype"],
+                        },
+                    },
+                }
+            )
         return out
 
-    def add_comment(self, issue: Issue, author: str, body: Any, *, when: datetime | None = None,
-                    visibility: dict[str, Any] | None = None) -> dict[str, Any]:
+    def add_comment(
+        self,
+        issue: Issue,
+        author: str,
+        body: Any,
+        *,
+        when: datetime | None = None,
+        visibility: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
         stamp = jira_time(when or datetime.now(UTC))
-        comment = {"id": str(next(self.comment_ids)), "author": self.users[author], "body": body,
-                   "updateAuthor": self.users[author], "created": stamp, "updated": stamp, "jsdPublic": True}
+        comment = {
+            "id": str(next(self.comment_ids)),
+            "author": self.users[author],
+            "body": body,
+            "updateAuthor": self.users[author],
+            "created": stamp,
+            "updated": stamp,
+            "jsdPublic": True,
+        }
         if visibility:
             comment["visibility"] = visibility
         issue.comments.append(comment)

@@ -30,8 +30,16 @@ INSTRUCTIONS = (
     "Descriptions and comments are Markdown in and out. Errors start with a code (e.g. ISSUE_NOT_FOUND, "
     "VALIDATION_ERROR): read the message and correct the call instead of retrying unchanged."
 )
-_LOG_LEVELS = {"debug": "DEBUG", "info": "INFO", "notice": "INFO", "warning": "WARNING", "error": "ERROR",
-               "critical": "CRITICAL", "alert": "CRITICAL", "emergency": "CRITICAL"}
+_LOG_LEVELS = {
+    "debug": "DEBUG",
+    "info": "INFO",
+    "notice": "INFO",
+    "warning": "WARNING",
+    "error": "ERROR",
+    "critical": "CRITICAL",
+    "alert": "CRITICAL",
+    "emergency": "CRITICAL",
+}
 
 
 @dataclass
@@ -55,8 +63,12 @@ def select_tools(specs: dict[str, ToolSpec], settings: Settings) -> list[ToolSpe
     for spec in specs.values():
         if settings.read_only_mode and not spec.read_only:
             continue
-        if enabled and spec.name.lower() not in enabled and spec.toolset.lower() not in enabled \
-                and spec.plugin.lower() not in enabled:
+        if (
+            enabled
+            and spec.name.lower() not in enabled
+            and spec.toolset.lower() not in enabled
+            and spec.plugin.lower() not in enabled
+        ):
             continue
         chosen.append(spec)
     return chosen
@@ -86,12 +98,24 @@ def build_app(
     services.metrics.plugins_loaded.set(len(host.loaded))
     services.metrics.plugins_failed.set(len(host.failed))
     server: MCPServer[Any] = MCPServer(
-        "jira-mcp", title="Jira", version=__version__, instructions=INSTRUCTIONS, tools=list(tools),
+        "jira-mcp",
+        title="Jira",
+        version=__version__,
+        instructions=INSTRUCTIONS,
+        tools=list(tools),
         log_level=settings.log_level,
     )
     _register_protocol_handlers(server, tools)
-    return App(settings=settings, services=services, host=host, server=server, tools=tools,
-               health_checks=checks, inflight=inflight, problems=problems)
+    return App(
+        settings=settings,
+        services=services,
+        host=host,
+        server=server,
+        tools=tools,
+        health_checks=checks,
+        inflight=inflight,
+        problems=problems,
+    )
 
 
 def _register_protocol_handlers(server: MCPServer[Any], tools: list[CoreTool]) -> None:
@@ -105,7 +129,7 @@ def _register_protocol_handlers(server: MCPServer[Any], tools: list[CoreTool]) -
     # MCPServer has no public hook for setLevel; the low-level server's public API does.
     server._lowlevel_server.add_request_handler("logging/setLevel", SetLevelRequestParams, set_level)
 
-    @server.completion()
+    @server.completion()  # type: ignore[untyped-decorator,no-untyped-call]  # untyped in the SDK
     async def complete(ref: Any, argument: Any, context: Any) -> Completion | None:
         # No prompts or resource templates yet: an empty, well-formed answer.
         return Completion(values=[], total=0, has_more=False)

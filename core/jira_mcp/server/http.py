@@ -89,8 +89,7 @@ def _allowed_hosts(app: App, host: str, port: int) -> TransportSecuritySettings:
         hosts += [name] if ":" in name else [name, f"{name}:*"]
     origins = ["http://127.0.0.1:*", "http://localhost:*", "http://[::1]:*"]
     origins += list(app.settings.mcp_allowed_origins)
-    return TransportSecuritySettings(enable_dns_rebinding_protection=True, allowed_hosts=hosts,
-                                     allowed_origins=origins)
+    return TransportSecuritySettings(enable_dns_rebinding_protection=True, allowed_hosts=hosts, allowed_origins=origins)
 
 
 class _Guard:
@@ -121,21 +120,34 @@ class _Guard:
         try:
             denied = self._deny(scope, route)
             # Draining: refuse new work, but let sessions already open finish what they started.
-            if denied is None and self.app.draining and route == "/mcp" and \
-                    b"mcp-session-id" not in dict(scope.get("headers") or []):
-                denied = JSONResponse({"error": "shutting_down", "message": "server is draining; retry elsewhere"},
-                                      503, headers={"Retry-After": "1", "Connection": "close"})
+            if (
+                denied is None
+                and self.app.draining
+                and route == "/mcp"
+                and b"mcp-session-id" not in dict(scope.get("headers") or [])
+            ):
+                denied = JSONResponse(
+                    {"error": "shutting_down", "message": "server is draining; retry elsewhere"},
+                    503,
+                    headers={"Retry-After": "1", "Connection": "close"},
+                )
             if denied is not None:
                 await denied(scope, receive, send_wrapper)
             else:
                 await self.inner(scope, receive, send_wrapper)
         finally:
             self.histogram.labels(scope.get("method", "GET"), route, str(status["code"])).observe(
-                time.perf_counter() - started)
+                time.perf_counter() - started
+            )
 
     def _deny(self, scope: Scope, route: str) -> Response | None:
-        expected = self.tokens if route == "/mcp" else [self.metrics_token] if route == "/metrics" and \
-            self.metrics_token else None
+        expected = (
+            self.tokens
+            if route == "/mcp"
+            else [self.metrics_token]
+            if route == "/metrics" and self.metrics_token
+            else None
+        )
         if not expected:
             return None
         header = dict(scope.get("headers") or []).get(b"authorization", b"")
@@ -143,7 +155,8 @@ class _Guard:
         if scheme.lower() == b"bearer" and token and any(hmac.compare_digest(token, t) for t in expected if t):
             return None
         return JSONResponse(
-            {"error": "unauthorized", "message": "missing or invalid bearer token"}, 401,
+            {"error": "unauthorized", "message": "missing or invalid bearer token"},
+            401,
             headers={"WWW-Authenticate": 'Bearer realm="jira-mcp"'},
         )
 
@@ -154,6 +167,9 @@ def build_http_app(app: App, *, host: str = "127.0.0.1", port: int = 8080, state
     mcp_app = server.streamable_http_app(
         streamable_http_path="/mcp",
         stateless_http=stateless,
+        # Plain JSON answers to POST /mcp instead of one SSE stream per call: ~1 ms less server CPU per
+        # call; our tools send no mid-call notifications. GET /mcp still opens the SSE channel.
+        json_response=app.settings.mcp_json_response,
         transport_security=_allowed_hosts(app, host, port),
         max_request_body_size=app.settings.max_request_body_bytes,
         host=host,
@@ -166,14 +182,15 @@ def build_http_app(app: App, *, host: str = "127.0.0.1", port: int = 8080, state
         if app.draining:
             return JSONResponse({"status": "draining", "checks": {}}, 503)
         ok, checks = await readiness.check()
-        body = {"status": "ready" if ok else "not_ready", "checks": checks}
+        body: dict[str, Any] = {"status": "ready" if ok else "not_ready", "checks": checks}
         if app.sandbox_url:
             body["sandbox"] = True
         return JSONResponse(body, 200 if ok else 503)
 
     async def metrics(request: Request) -> Response:
-        return PlainTextResponse(generate_latest(app.services.metrics.registry),
-                                 media_type=CONTENT_TYPE_LATEST.split(";")[0])
+        return PlainTextResponse(
+            generate_latest(app.services.metrics.registry), media_type=CONTENT_TYPE_LATEST.split(";")[0]
+        )
 
     @contextlib.asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:

@@ -23,10 +23,17 @@ log = get_logger("jira_mcp.server")
 
 def startup_line(app: App, transport: Literal["stdio", "http"], address: str | None = None) -> None:
     log.info(
-        "jira-mcp started", version=__version__, transport=transport, address=address,
-        plugins=[info.name for info in app.host.loaded], failed_plugins=[info.name for info in app.host.failed],
-        tools=len(app.tools), jira=app.settings.jira_base_url, deployment=app.settings.deployment,
-        read_only=app.settings.read_only_mode, sandbox=bool(app.sandbox_url),
+        "jira-mcp started",
+        version=__version__,
+        transport=transport,
+        address=address,
+        plugins=[info.name for info in app.host.loaded],
+        failed_plugins=[info.name for info in app.host.failed],
+        tools=len(app.tools),
+        jira=app.settings.jira_base_url,
+        deployment=app.settings.deployment,
+        read_only=app.settings.read_only_mode,
+        sandbox=bool(app.sandbox_url),
     )
     if app.sandbox_url:
         sys.stderr.write(
@@ -120,9 +127,15 @@ def run_http(app: App, host: str, port: int, *, stateless: bool = False) -> None
     check_http_security(app, host)
     asgi = build_http_app(app, host=host, port=port, stateless=stateless)
     config = uvicorn.Config(
-        asgi, host=host, port=port, log_config=None, access_log=False, lifespan="on",
+        asgi,
+        host=host,
+        port=port,
+        log_config=None,
+        access_log=False,
+        lifespan="on",
         timeout_graceful_shutdown=max(1, int(app.settings.shutdown_grace_seconds)),
-        server_header=False, proxy_headers=False,
+        server_header=False,
+        proxy_headers=False,
     )
     server = _DrainingServer(config, app)
     startup_line(app, "http", f"http://{host}:{port}/mcp")

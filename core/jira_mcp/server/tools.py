@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import time
 import uuid
-from typing import Any
+from typing import Any, cast
 
 import structlog
 from mcp.server.mcpserver.tools import Tool
@@ -60,8 +60,10 @@ class CoreTool(Tool):
         call_id = uuid.uuid4().hex[:12]
         started = time.perf_counter()
         outcome = "ok"
-        with structlog.contextvars.bound_contextvars(request_id=call_id, tool=spec.name, plugin=spec.plugin), \
-                self.inflight.track():
+        with (
+            structlog.contextvars.bound_contextvars(request_id=call_id, tool=spec.name, plugin=spec.plugin),
+            self.inflight.track(),
+        ):
             try:
                 try:
                     validated = self.fn_metadata.validate_arguments(arguments)
@@ -78,8 +80,13 @@ class CoreTool(Tool):
                 return _error(f"VALIDATION_ERROR: invalid arguments for {spec.name}: {exc}")
             except JiraMcpError as exc:
                 outcome = exc.code
-                log.info("tool call", outcome="error", code=exc.code, error=exc.message,
-                         duration_ms=round((time.perf_counter() - started) * 1000, 1))
+                log.info(
+                    "tool call",
+                    outcome="error",
+                    code=exc.code,
+                    error=exc.message,
+                    duration_ms=round((time.perf_counter() - started) * 1000, 1),
+                )
                 return _error(str(exc))
             except Exception:
                 outcome = "INTERNAL_ERROR"
@@ -208,12 +215,21 @@ def build_tool(spec: ToolSpec, services: Services, inflight: InFlight) -> CoreTo
         idempotent_hint=None if spec.read_only else spec.idempotent,
         open_world_hint=spec.open_world,
     )
-    tool = CoreTool.from_function(spec.fn, name=spec.name, description=" ".join(description.split()),
-                                  annotations=annotations, structured_output=True)
+    tool = cast(
+        CoreTool,
+        CoreTool.from_function(
+            spec.fn,
+            name=spec.name,
+            description=" ".join(description.split()),
+            annotations=annotations,
+            structured_output=True,
+        ),
+    )
     tool.parameters = compact_schema(tool.parameters)
     if tool.fn_metadata.output_schema is not None:
-        tool.fn_metadata.output_schema = shallow_output_schema(compact_schema(tool.fn_metadata.output_schema,
-                                                                              output=True))
+        tool.fn_metadata.output_schema = shallow_output_schema(
+            compact_schema(tool.fn_metadata.output_schema, output=True)
+        )
     tool.spec = spec
     tool.services = services
     tool.inflight = inflight

@@ -81,10 +81,16 @@ def metrics() -> Metrics:
 @pytest.fixture
 def jira_settings() -> Callable[..., Settings]:
     def factory(url: str = SANDBOX_URL, **overrides: Any) -> Settings:
-        values: dict[str, Any] = {"jira_host": url, "jira_email": CREDENTIALS["email"],
-                                  "jira_api_token": CREDENTIALS["api_token"], "jira_deployment": "cloud",
-                                  "jira_mcp_plugins": None, "jira_project_whitelist": [], "read_only_mode": False,
-                                  "enabled_tools": []}
+        values: dict[str, Any] = {
+            "jira_host": url,
+            "jira_email": CREDENTIALS["email"],
+            "jira_api_token": CREDENTIALS["api_token"],
+            "jira_deployment": "cloud",
+            "jira_mcp_plugins": None,
+            "jira_project_whitelist": [],
+            "read_only_mode": False,
+            "enabled_tools": [],
+        }
         values.update(overrides)
         return Settings(**values)
 
@@ -92,12 +98,18 @@ def jira_settings() -> Callable[..., Settings]:
 
 
 @pytest.fixture
-def make_app(sandbox: SandboxApp, request: pytest.FixtureRequest,
-             jira_settings: Callable[..., Settings]) -> Callable[..., App]:
+def make_app(
+    sandbox: SandboxApp, request: pytest.FixtureRequest, jira_settings: Callable[..., Settings]
+) -> Callable[..., App]:
     created: list[App] = []
 
-    def factory(plugins: list[tuple[str, ModuleType | object]] | None = None, *, live: bool = False,
-                entry_points: bool = False, **overrides: Any) -> App:
+    def factory(
+        plugins: list[tuple[str, ModuleType | object]] | None = None,
+        *,
+        live: bool = False,
+        entry_points: bool = False,
+        **overrides: Any,
+    ) -> App:
         if live:
             server: SandboxServer = request.getfixturevalue("sandbox_server")
             settings = jira_settings(server.url, **overrides)
@@ -106,8 +118,12 @@ def make_app(sandbox: SandboxApp, request: pytest.FixtureRequest,
             settings = jira_settings(SANDBOX_URL, **overrides)
             transport = httpx.ASGITransport(sandbox)
         metrics = Metrics(process=False)
-        client = JiraClient.from_settings(settings, metrics=metrics, transport=transport,
-                                          retry=RetryPolicy(base_delay=0.01, max_delay=0.05, min_delay=0.01))
+        client = JiraClient.from_settings(
+            settings,
+            metrics=metrics,
+            transport=transport,
+            retry=RetryPolicy(base_delay=0.01, max_delay=0.05, min_delay=0.01),
+        )
         services = Services(settings, metrics=metrics, jira=client)
         app = build_app(settings, modules=plugins or [], use_entry_points=entry_points, services=services)
         created.append(app)

@@ -55,9 +55,12 @@ class BoardDetail(ToolOutput):
     columns: list[Column]
 
     def to_markdown(self) -> str:
-        lines = [f"## Board {self.id}: {self.name} ({self.type}, project {self.project})",
-                 f"sprints: {'yes' if self.sprints else 'no'} · estimation: {self.estimation_field or 'issue count'}",
-                 f"filter: {self.filter_jql or '-'}", "columns:"]
+        lines = [
+            f"## Board {self.id}: {self.name} ({self.type}, project {self.project})",
+            f"sprints: {'yes' if self.sprints else 'no'} · estimation: {self.estimation_field or 'issue count'}",
+            f"filter: {self.filter_jql or '-'}",
+            "columns:",
+        ]
         lines += [f"- {c.name}: {', '.join(c.statuses)}" for c in self.columns]
         return "\n".join(lines)
 
@@ -88,8 +91,11 @@ class Sprint(ToolOutput):
 
     def line(self) -> str:
         dates = " → ".join(d for d in (self.start, self.completed or self.end) if d)
-        return f"- {self.id} {self.name} [{self.state}]" + (f" {dates}" if dates else "") + \
-            (f" — {self.goal}" if self.goal else "")
+        return (
+            f"- {self.id} {self.name} [{self.state}]"
+            + (f" {dates}" if dates else "")
+            + (f" — {self.goal}" if self.goal else "")
+        )
 
     def to_markdown(self) -> str:
         return self.line()[2:]
@@ -120,8 +126,14 @@ class EpicList(ToolOutput):
     epics: list[Epic]
 
     def to_markdown(self) -> str:
-        return "\n".join(f"- {e.key} {e.name}{' [done]' if e.done else ''}: {e.issues_done}/{e.issues_total} issues, "
-                         f"{e.points_done:g}/{e.points_total:g} pts" for e in self.epics) or "no epics"
+        return (
+            "\n".join(
+                f"- {e.key} {e.name}{' [done]' if e.done else ''}: {e.issues_done}/{e.issues_total} issues, "
+                f"{e.points_done:g}/{e.points_total:g} pts"
+                for e in self.epics
+            )
+            or "no epics"
+        )
 
 
 class EpicIssues(ToolOutput):
@@ -131,8 +143,10 @@ class EpicIssues(ToolOutput):
 
     def to_markdown(self) -> str:
         e = self.epic
-        lines = [f"{e.key} {e.name}: {e.issues_done}/{e.issues_total} done, {e.points_done:g}/{e.points_total:g} pts",
-                 *(row.line() for row in self.issues)]
+        lines = [
+            f"{e.key} {e.name}: {e.issues_done}/{e.issues_total} done, {e.points_done:g}/{e.points_total:g} pts",
+            *(row.line() for row in self.issues),
+        ]
         if self.next_page_token:
             lines.append(f"more: page_token={self.next_page_token}")
         return "\n".join(lines)
@@ -147,10 +161,16 @@ class Moved(ToolOutput):
 
 
 def sprint_model(data: dict[str, Any]) -> Sprint:
-    return Sprint(id=int(data["id"]), name=str(data.get("name")), state=str(data.get("state")),
-                  goal=data.get("goal") or None, start=(data.get("startDate") or "")[:10] or None,
-                  end=(data.get("endDate") or "")[:10] or None, completed=(data.get("completeDate") or "")[:10] or None,
-                  board_id=data.get("originBoardId"))
+    return Sprint(
+        id=int(data["id"]),
+        name=str(data.get("name")),
+        state=str(data.get("state")),
+        goal=data.get("goal") or None,
+        start=(data.get("startDate") or "")[:10] or None,
+        end=(data.get("endDate") or "")[:10] or None,
+        completed=(data.get("completeDate") or "")[:10] or None,
+        board_id=data.get("originBoardId"),
+    )
 
 
 async def progress(access: BoardAccess, epics: list[dict[str, Any]], points_field: str | None) -> list[Epic]:
@@ -159,8 +179,12 @@ async def progress(access: BoardAccess, epics: list[dict[str, Any]], points_fiel
         return []
     keys = [e["key"] for e in epics]
     fields = ["status", *([points_field] if points_field else [])]
-    page = await search_jql(access.jira, access.services.policy.constrain_jql(f"parent in ({', '.join(keys)})"),
-                            fields=[*fields, "parent"], limit=1000)
+    page = await search_jql(
+        access.jira,
+        access.services.policy.constrain_jql(f"parent in ({', '.join(keys)})"),
+        fields=[*fields, "parent"],
+        limit=1000,
+    )
     stats = {k: [0, 0, 0.0, 0.0] for k in keys}
     for issue in page.items:
         f = issue.get("fields") or {}
@@ -176,16 +200,26 @@ async def progress(access: BoardAccess, epics: list[dict[str, Any]], points_fiel
         if done:
             row[0] += 1
             row[2] += points
-    return [Epic(key=e["key"], name=e.get("name") or e.get("summary") or e["key"], done=bool(e.get("done")),
-                 issues_done=int(stats[e["key"]][0]), issues_total=int(stats[e["key"]][1]),
-                 points_done=stats[e["key"]][2], points_total=stats[e["key"]][3]) for e in epics]
+    return [
+        Epic(
+            key=e["key"],
+            name=e.get("name") or e.get("summary") or e["key"],
+            done=bool(e.get("done")),
+            issues_done=int(stats[e["key"]][0]),
+            issues_total=int(stats[e["key"]][1]),
+            points_done=stats[e["key"]][2],
+            points_total=stats[e["key"]][3],
+        )
+        for e in epics
+    ]
 
 
 def register(registry: ToolRegistry, access: BoardAccess) -> None:
     events = registry.services.events
 
-    async def rows(page_items: list[dict[str, Any]], board_id: int | None, fields: list[str] | None) -> tuple[
-            list[IssueRow], list[str]]:
+    async def rows(
+        page_items: list[dict[str, Any]], board_id: int | None, fields: list[str] | None
+    ) -> tuple[list[IssueRow], list[str]]:
         catalog = await FieldCatalog.load(access.jira)
         extra = [catalog.resolve(name) for name in fields or []]
         points = await access.points_field(board_id)
@@ -194,8 +228,9 @@ def register(registry: ToolRegistry, access: BoardAccess) -> None:
     async def issue_fields(board_id: int | None, fields: list[str] | None) -> list[str]:
         catalog = await FieldCatalog.load(access.jira)
         points = await access.points_field(board_id)
-        return list(dict.fromkeys([*ROW_FIELDS, *([points] if points else []),
-                                   *(catalog.resolve(n) for n in fields or [])]))
+        return list(
+            dict.fromkeys([*ROW_FIELDS, *([points] if points else []), *(catalog.resolve(n) for n in fields or [])])
+        )
 
     async def list_boards(
         name: str | None = None,
@@ -208,8 +243,10 @@ def register(registry: ToolRegistry, access: BoardAccess) -> None:
         params = {"name": name, "projectKeyOrId": project_key.upper() if project_key else None, "type": type}
         page = await paginate_offset(access.jira, f"{AGILE}/board", limit=limit, page_token=page_token, params=params)
         policy = access.services.policy
-        boards = [BoardRow(id=b["id"], name=b["name"], type=b["type"],
-                           project=(b.get("location") or {}).get("projectKey")) for b in page.items]
+        boards = [
+            BoardRow(id=b["id"], name=b["name"], type=b["type"], project=(b.get("location") or {}).get("projectKey"))
+            for b in page.items
+        ]
         boards = [b for b in boards if b.project is None or policy.allows(b.project)]
         return BoardList(boards=boards, next_page_token=page.next_page_token)
 
@@ -227,67 +264,117 @@ def register(registry: ToolRegistry, access: BoardAccess) -> None:
                 jql = (await access.jira.get(access.jira.api("/filter/{id}"), id=filter_id)).get("jql")
             except JiraMcpError:
                 jql = None  # the filter may be private to its owner; the board is still usable
-        field = ((config.get("estimation") or {}).get("field") or {})
-        columns = [Column(name=c["name"], statuses=[statuses.get(str(s["id"]), {}).get("name", str(s["id"]))
-                                                     for s in c.get("statuses") or []])
-                   for c in (config.get("columnConfig") or {}).get("columns") or []]
-        return BoardDetail(id=board_id, name=board["name"], type=board["type"],
-                           project=(board.get("location") or {}).get("projectKey"), sprints=board["type"] == "scrum",
-                           estimation_field=field.get("displayName"), filter_jql=jql, columns=columns)
+        field = (config.get("estimation") or {}).get("field") or {}
+        columns = [
+            Column(
+                name=c["name"],
+                statuses=[statuses.get(str(s["id"]), {}).get("name", str(s["id"])) for s in c.get("statuses") or []],
+            )
+            for c in (config.get("columnConfig") or {}).get("columns") or []
+        ]
+        return BoardDetail(
+            id=board_id,
+            name=board["name"],
+            type=board["type"],
+            project=(board.get("location") or {}).get("projectKey"),
+            sprints=board["type"] == "scrum",
+            estimation_field=field.get("displayName"),
+            filter_jql=jql,
+            columns=columns,
+        )
 
-    async def board_issues(kind: str, board_id: int, jql: str | None, fields: list[str] | None, limit: int,
-                           page_token: str | None) -> IssuePage:
+    async def board_issues(
+        kind: str, board_id: int, jql: str | None, fields: list[str] | None, limit: int, page_token: str | None
+    ) -> IssuePage:
         board = await access.board(board_id)
         wanted = await issue_fields(board_id, fields)
-        page = await paginate_offset(access.jira, f"{AGILE}/board/{{id}}/{kind}", id=board_id, items_key="issues",
-                                     limit=limit, page_token=page_token, cache=False,
-                                     params={"jql": access.constrain(jql), "fields": wanted},
-                                     not_found=("BOARD_NOT_FOUND", f"board {board_id}"))
+        page = await paginate_offset(
+            access.jira,
+            f"{AGILE}/board/{{id}}/{kind}",
+            id=board_id,
+            items_key="issues",
+            limit=limit,
+            page_token=page_token,
+            cache=False,
+            params={"jql": access.constrain(jql), "fields": wanted},
+            not_found=("BOARD_NOT_FOUND", f"board {board_id}"),
+        )
         found, _ = await rows(page.items, board_id, fields)
         title = f"{'Backlog' if kind == 'backlog' else 'Issues'} of board {board_id} ({board['name']})"
         return IssuePage(title=title, issues=found, total=page.total, next_page_token=page.next_page_token)
 
-    async def get_board_issues(board_id: BoardId, jql: Jql = None, fields: FieldsParam = None, limit: Limit = 20,
-                               page_token: PageToken = None) -> IssuePage:
+    async def get_board_issues(
+        board_id: BoardId, jql: Jql = None, fields: FieldsParam = None, limit: Limit = 20, page_token: PageToken = None
+    ) -> IssuePage:
         """Issues on a board (its filter), optionally refined by JQL."""
         return await board_issues("issue", board_id, jql, fields, limit, page_token)
 
-    async def get_backlog(board_id: BoardId, jql: Jql = None, fields: FieldsParam = None, limit: Limit = 20,
-                          page_token: PageToken = None) -> IssuePage:
+    async def get_backlog(
+        board_id: BoardId, jql: Jql = None, fields: FieldsParam = None, limit: Limit = 20, page_token: PageToken = None
+    ) -> IssuePage:
         """A board's backlog (issues in no open sprint), optionally refined by JQL."""
         return await board_issues("backlog", board_id, jql, fields, limit, page_token)
 
-    async def list_sprints(board_id: BoardId, state: Annotated[list[Literal["future", "active", "closed"]] | None,
-                                                               Field(description="Default: all")] = None,
-                           limit: Limit = 50, page_token: PageToken = None) -> SprintList:
+    async def list_sprints(
+        board_id: BoardId,
+        state: Annotated[list[Literal["future", "active", "closed"]] | None, Field(description="Default: all")] = None,
+        limit: Limit = 50,
+        page_token: PageToken = None,
+    ) -> SprintList:
         """Sprints of a scrum board, oldest first."""
         await access.require_scrum(board_id)
-        page = await paginate_offset(access.jira, f"{AGILE}/board/{{id}}/sprint", id=board_id, limit=limit,
-                                     page_token=page_token, params={"state": state},
-                                     not_found=("BOARD_NOT_FOUND", f"board {board_id}"))
+        page = await paginate_offset(
+            access.jira,
+            f"{AGILE}/board/{{id}}/sprint",
+            id=board_id,
+            limit=limit,
+            page_token=page_token,
+            params={"state": state},
+            not_found=("BOARD_NOT_FOUND", f"board {board_id}"),
+        )
         return SprintList(sprints=[sprint_model(s) for s in page.items], next_page_token=page.next_page_token)
 
     async def get_sprint(sprint_id: SprintId) -> Sprint:
         """One sprint: state, dates, goal."""
         return sprint_model(await access.sprint(sprint_id))
 
-    async def get_sprint_issues(sprint_id: SprintId, jql: Jql = None, fields: FieldsParam = None, limit: Limit = 50,
-                                page_token: PageToken = None) -> IssuePage:
+    async def get_sprint_issues(
+        sprint_id: SprintId,
+        jql: Jql = None,
+        fields: FieldsParam = None,
+        limit: Limit = 50,
+        page_token: PageToken = None,
+    ) -> IssuePage:
         """Issues in a sprint, optionally refined by JQL."""
         sprint = await access.sprint(sprint_id)
         board_id = sprint.get("originBoardId")
         wanted = await issue_fields(board_id, fields)
-        page = await paginate_offset(access.jira, f"{AGILE}/sprint/{{id}}/issue", id=sprint_id, items_key="issues",
-                                     limit=limit, page_token=page_token, cache=False,
-                                     params={"jql": access.constrain(jql), "fields": wanted},
-                                     not_found=("SPRINT_NOT_FOUND", f"sprint {sprint_id}"))
+        page = await paginate_offset(
+            access.jira,
+            f"{AGILE}/sprint/{{id}}/issue",
+            id=sprint_id,
+            items_key="issues",
+            limit=limit,
+            page_token=page_token,
+            cache=False,
+            params={"jql": access.constrain(jql), "fields": wanted},
+            not_found=("SPRINT_NOT_FOUND", f"sprint {sprint_id}"),
+        )
         found, _ = await rows(page.items, board_id, fields)
-        return IssuePage(title=f"Sprint {sprint_id} ({sprint.get('name')}, {sprint.get('state')})", issues=found,
-                         total=page.total, next_page_token=page.next_page_token)
+        return IssuePage(
+            title=f"Sprint {sprint_id} ({sprint.get('name')}, {sprint.get('state')})",
+            issues=found,
+            total=page.total,
+            next_page_token=page.next_page_token,
+        )
 
-    async def create_sprint(board_id: BoardId, name: Annotated[str, Field(min_length=1, max_length=30)],
-                            goal: str | None = None, start_date: DateParam = None,
-                            end_date: DateParam = None) -> Sprint:
+    async def create_sprint(
+        board_id: BoardId,
+        name: Annotated[str, Field(min_length=1, max_length=30)],
+        goal: str | None = None,
+        start_date: DateParam = None,
+        end_date: DateParam = None,
+    ) -> Sprint:
         """Create a future sprint on a scrum board."""
         await access.require_scrum(board_id)
         body: dict[str, Any] = {"name": name, "originBoardId": board_id}
@@ -295,11 +382,15 @@ def register(registry: ToolRegistry, access: BoardAccess) -> None:
             body["goal"] = goal
         start, end = _dates(start_date, end_date)
         body.update({k: v for k, v in (("startDate", start), ("endDate", end)) if v})
-        created = await access.jira.post(f"{AGILE}/sprint", json=body,
-                                         invalidate=[f"{AGILE}/board/{board_id}/sprint"])
+        created = await access.jira.post(f"{AGILE}/sprint", json=body, invalidate=[f"{AGILE}/board/{board_id}/sprint"])
         sprint = sprint_model(created)
-        events.emit("sprint.created", f"sprint {sprint.name} created on board {board_id}", sprint_id=sprint.id,
-                    board_id=board_id, name=sprint.name)
+        events.emit(
+            "sprint.created",
+            f"sprint {sprint.name} created on board {board_id}",
+            sprint_id=sprint.id,
+            board_id=board_id,
+            name=sprint.name,
+        )
         return sprint
 
     async def update_sprint(
@@ -308,8 +399,10 @@ def register(registry: ToolRegistry, access: BoardAccess) -> None:
         goal: str | None = None,
         start_date: DateParam = None,
         end_date: DateParam = None,
-        state: Annotated[Literal["active", "closed"] | None,
-                         Field(description="active starts a future sprint; closed completes an active one")] = None,
+        state: Annotated[
+            Literal["active", "closed"] | None,
+            Field(description="active starts a future sprint; closed completes an active one"),
+        ] = None,
     ) -> Sprint:
         """Rename, re-goal, re-date, start or close a sprint (Jira's sprint rules are checked first)."""
         current = await access.sprint(sprint_id)
@@ -323,8 +416,9 @@ def register(registry: ToolRegistry, access: BoardAccess) -> None:
             raise JiraValidationError(f"sprint {sprint_id} is closed; closed sprints cannot be reopened or re-dated")
         if state == "active":
             if current["state"] != "future":
-                raise JiraValidationError(f"only a future sprint can be started; sprint {sprint_id} is "
-                                          f"{current['state']}")
+                raise JiraValidationError(
+                    f"only a future sprint can be started; sprint {sprint_id} is {current['state']}"
+                )
             start = start or current.get("startDate") or _iso(datetime.now(UTC))
             end = end or current.get("endDate")
             if not end:
@@ -337,13 +431,23 @@ def register(registry: ToolRegistry, access: BoardAccess) -> None:
         if not body:
             raise JiraValidationError("nothing to change: pass name, goal, dates or state")
         board_id = current.get("originBoardId")
-        updated = await access.jira.post(f"{AGILE}/sprint/{{id}}", id=sprint_id, json=body,
-                                         not_found=("SPRINT_NOT_FOUND", f"sprint {sprint_id}"),
-                                         invalidate=[f"{AGILE}/board/{board_id}/sprint"])
+        updated = await access.jira.post(
+            f"{AGILE}/sprint/{{id}}",
+            id=sprint_id,
+            json=body,
+            not_found=("SPRINT_NOT_FOUND", f"sprint {sprint_id}"),
+            invalidate=[f"{AGILE}/board/{board_id}/sprint"],
+        )
         sprint = sprint_model(updated)
         kind = {"active": "sprint.started", "closed": "sprint.closed"}.get(state or "", "sprint.updated")
-        events.emit(kind, f"sprint {sprint.name} {kind.split('.')[1]}", sprint_id=sprint_id, board_id=board_id,
-                    name=sprint.name, state=sprint.state)
+        events.emit(
+            kind,
+            f"sprint {sprint.name} {kind.split('.')[1]}",
+            sprint_id=sprint_id,
+            board_id=board_id,
+            name=sprint.name,
+            state=sprint.state,
+        )
         return sprint
 
     async def move_issues_to_sprint(sprint_id: SprintId, issue_keys: IssueKeys) -> Moved:
@@ -351,48 +455,85 @@ def register(registry: ToolRegistry, access: BoardAccess) -> None:
         keys = [check_issue_key(k) for k in issue_keys]
         sprint = await access.sprint(sprint_id)
         if sprint["state"] == "closed":
-            raise JiraValidationError(f"sprint {sprint_id} is closed; issues can only move into future or active "
-                                      "sprints")
-        await access.jira.post(f"{AGILE}/sprint/{{id}}/issue", id=sprint_id, json={"issues": keys},
-                               not_found=("SPRINT_NOT_FOUND", f"sprint {sprint_id}"),
-                               invalidate=[access.jira.api(f"/issue/{k}") for k in keys])
-        events.emit("sprint.issues_moved", f"{len(keys)} issue(s) moved to {sprint.get('name')}", sprint_id=sprint_id,
-                    issue_keys=keys)
+            raise JiraValidationError(
+                f"sprint {sprint_id} is closed; issues can only move into future or active sprints"
+            )
+        await access.jira.post(
+            f"{AGILE}/sprint/{{id}}/issue",
+            id=sprint_id,
+            json={"issues": keys},
+            not_found=("SPRINT_NOT_FOUND", f"sprint {sprint_id}"),
+            invalidate=[access.jira.api(f"/issue/{k}") for k in keys],
+        )
+        events.emit(
+            "sprint.issues_moved",
+            f"{len(keys)} issue(s) moved to {sprint.get('name')}",
+            sprint_id=sprint_id,
+            issue_keys=keys,
+        )
         return Moved(message=f"moved {', '.join(keys)} to sprint {sprint_id} ({sprint.get('name')})", issue_keys=keys)
 
     async def move_issues_to_backlog(issue_keys: IssueKeys) -> Moved:
         """Move issues out of their sprint into the backlog."""
         keys = [check_issue_key(k) for k in issue_keys]
-        await access.jira.post(f"{AGILE}/backlog/issue", json={"issues": keys},
-                               invalidate=[access.jira.api(f"/issue/{k}") for k in keys])
-        events.emit("sprint.issues_moved", f"{len(keys)} issue(s) moved to the backlog", sprint_id=None,
-                    issue_keys=keys)
+        await access.jira.post(
+            f"{AGILE}/backlog/issue", json={"issues": keys}, invalidate=[access.jira.api(f"/issue/{k}") for k in keys]
+        )
+        events.emit(
+            "sprint.issues_moved", f"{len(keys)} issue(s) moved to the backlog", sprint_id=None, issue_keys=keys
+        )
         return Moved(message=f"moved {', '.join(keys)} to the backlog", issue_keys=keys)
 
-    async def list_epics(board_id: BoardId, done: Annotated[bool | None, Field(description="Only done/open")] = None,
-                         limit: Limit = 50) -> EpicList:
+    async def list_epics(
+        board_id: BoardId, done: Annotated[bool | None, Field(description="Only done/open")] = None, limit: Limit = 50
+    ) -> EpicList:
         """Epics of a board with progress (done/total issues and points)."""
         await access.board(board_id)
-        page = await paginate_offset(access.jira, f"{AGILE}/board/{{id}}/epic", id=board_id, limit=limit, cache=False,
-                                     params={"done": done}, not_found=("BOARD_NOT_FOUND", f"board {board_id}"))
+        page = await paginate_offset(
+            access.jira,
+            f"{AGILE}/board/{{id}}/epic",
+            id=board_id,
+            limit=limit,
+            cache=False,
+            params={"done": done},
+            not_found=("BOARD_NOT_FOUND", f"board {board_id}"),
+        )
         return EpicList(epics=await progress(access, page.items, await access.points_field(board_id)))
 
-    async def get_epic_issues(epic_key: IssueKey, fields: FieldsParam = None, limit: Limit = 50,
-                              page_token: PageToken = None) -> EpicIssues:
+    async def get_epic_issues(
+        epic_key: IssueKey, fields: FieldsParam = None, limit: Limit = 50, page_token: PageToken = None
+    ) -> EpicIssues:
         """An epic's child issues with its progress."""
         key = check_issue_key(epic_key)
         epic = await access.jira.get(f"{AGILE}/epic/{{key}}", key=key, not_found=("ISSUE_NOT_FOUND", f"epic {key}"))
         points = await access.points_field(None)
         [summary] = await progress(access, [epic], points)
         wanted = await issue_fields(None, fields)
-        page = await paginate_offset(access.jira, f"{AGILE}/epic/{{key}}/issue", key=key, items_key="issues",
-                                     limit=limit, page_token=page_token, cache=False, params={"fields": wanted},
-                                     not_found=("ISSUE_NOT_FOUND", f"epic {key}"))
+        page = await paginate_offset(
+            access.jira,
+            f"{AGILE}/epic/{{key}}/issue",
+            key=key,
+            items_key="issues",
+            limit=limit,
+            page_token=page_token,
+            cache=False,
+            params={"fields": wanted},
+            not_found=("ISSUE_NOT_FOUND", f"epic {key}"),
+        )
         found, _ = await rows(page.items, None, fields)
         return EpicIssues(epic=summary, issues=found, next_page_token=page.next_page_token)
 
-    for fn in (list_boards, get_board, get_board_issues, get_backlog, list_sprints, get_sprint, get_sprint_issues,
-               list_epics, get_epic_issues):
+    for fn in (
+        list_boards,
+        get_board,
+        get_board_issues,
+        get_backlog,
+        list_sprints,
+        get_sprint,
+        get_sprint_issues,
+        list_epics,
+        get_epic_issues,
+    ):
         registry.add(fn, toolset="boards", read_only=True)
     registry.add(create_sprint, toolset="boards", read_only=False)
     registry.add(update_sprint, toolset="boards", read_only=False)
@@ -405,7 +546,7 @@ def _iso(value: datetime) -> str:
 
 
 def _dates(start: str | None, end: str | None) -> tuple[str | None, str | None]:
-    parsed = []
+    parsed: list[datetime | None] = []
     for label, text in (("start_date", start), ("end_date", end)):
         if text is None:
             parsed.append(None)

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Any
 
 from jira_mcp.errors import JiraValidationError
 from jira_mcp.jira.client import JiraClient
 from jira_mcp.jira.fields import FieldCatalog
 from jira_mcp.services import Services
-from pydantic import Field
 
 __all__ = ["AGILE", "BoardAccess", "BoardId", "SprintId", "parse_jira_time"]
 
@@ -40,23 +39,28 @@ class BoardAccess:
         return self.services.jira
 
     async def board(self, board_id: int) -> dict[str, Any]:
-        board = await self.jira.get(f"{AGILE}/board/{{id}}", id=board_id,
-                                    not_found=("BOARD_NOT_FOUND", f"board {board_id}"))
+        board = await self.jira.get(
+            f"{AGILE}/board/{{id}}", id=board_id, not_found=("BOARD_NOT_FOUND", f"board {board_id}")
+        )
         project = ((board or {}).get("location") or {}).get("projectKey")
         if project and not self.services.policy.allows(project):
             self.services.policy.check_project(project)
         return dict(board)
 
     async def configuration(self, board_id: int) -> dict[str, Any]:
-        return dict(await self.jira.get(f"{AGILE}/board/{{id}}/configuration", id=board_id,
-                                        not_found=("BOARD_NOT_FOUND", f"board {board_id}")))
+        return dict(
+            await self.jira.get(
+                f"{AGILE}/board/{{id}}/configuration", id=board_id, not_found=("BOARD_NOT_FOUND", f"board {board_id}")
+            )
+        )
 
     async def require_scrum(self, board_id: int) -> dict[str, Any]:
         board = await self.board(board_id)
         if board.get("type") != "scrum":
             raise JiraValidationError(
                 f"board {board_id} ({board.get('name')}) is a {board.get('type')} board; {board.get('type')} boards "
-                "have no sprints — use get_board_issues, or a scrum board")
+                "have no sprints — use get_board_issues, or a scrum board"
+            )
         return board
 
     async def points_field(self, board_id: int | None) -> str | None:
@@ -77,8 +81,9 @@ class BoardAccess:
         return {str(s["id"]): s for s in data or []}
 
     async def sprint(self, sprint_id: int) -> dict[str, Any]:
-        sprint = await self.jira.get(f"{AGILE}/sprint/{{id}}", id=sprint_id,
-                                     not_found=("SPRINT_NOT_FOUND", f"sprint {sprint_id}"))
+        sprint = await self.jira.get(
+            f"{AGILE}/sprint/{{id}}", id=sprint_id, not_found=("SPRINT_NOT_FOUND", f"sprint {sprint_id}")
+        )
         return dict(sprint)
 
     def invalidate_board(self, board_id: int | None) -> None:

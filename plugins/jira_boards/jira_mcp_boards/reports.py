@@ -43,15 +43,25 @@ class SprintReport(ToolOutput):
 
     def to_markdown(self) -> str:
         ratio = f"{self.completion_ratio:.0%}" if self.completion_ratio is not None else "n/a"
-        lines = [f"## Sprint {self.sprint_id}: {self.name} [{self.state}] {self.start or ''} → {self.end or ''}".rstrip(),
-                 f"committed {self.committed_points:g} pts ({self.committed_issues} issues) · completed "
-                 f"{self.completed_points:g} pts ({len(self.completed)} issues) · completion {ratio}"]
-        for title, items in (("Completed", self.completed), ("Not completed", self.not_completed),
-                             ("Added after start", self.added_after_start), ("Removed", self.removed),
-                             ("Carry-over", self.carry_over)):
+        lines = [
+            f"## Sprint {self.sprint_id}: {self.name} [{self.state}] {self.start or ''} → {self.end or ''}".rstrip(),
+            f"committed {self.committed_points:g} pts ({self.committed_issues} issues) · completed "
+            f"{self.completed_points:g} pts ({len(self.completed)} issues) · completion {ratio}",
+        ]
+        for title, items in (
+            ("Completed", self.completed),
+            ("Not completed", self.not_completed),
+            ("Added after start", self.added_after_start),
+            ("Removed", self.removed),
+            ("Carry-over", self.carry_over),
+        ):
             if items:
-                lines.append(f"{title}: " + "; ".join(
-                    f"{i.key} {i.summary}" + (f" ({i.points:g})" if i.points is not None else "") for i in items))
+                lines.append(
+                    f"{title}: "
+                    + "; ".join(
+                        f"{i.key} {i.summary}" + (f" ({i.points:g})" if i.points is not None else "") for i in items
+                    )
+                )
         return "\n".join(lines)
 
 
@@ -72,8 +82,9 @@ class Velocity(ToolOutput):
     def to_markdown(self) -> str:
         lines = [f"Velocity of board {self.board_id}, last {len(self.sprints)} closed sprint(s):"]
         lines += [f"- {s.name}: committed {s.committed:g}, completed {s.completed:g}" for s in self.sprints]
-        lines.append(f"average completed {self.average_completed:g} (committed {self.average_committed:g}), "
-                     f"trend {self.trend}")
+        lines.append(
+            f"average completed {self.average_completed:g} (committed {self.average_committed:g}), trend {self.trend}"
+        )
         return "\n".join(lines)
 
 
@@ -96,15 +107,18 @@ class ClosedItems(ToolOutput):
     items: list[ClosedItem]
 
     def to_markdown(self) -> str:
-        lines = [f"{self.total} issue(s) resolved in the last {self.days} day(s) on board(s) "
-                 f"{', '.join(map(str, self.board_ids))}",
-                 "by type: " + ", ".join(f"{k} {v}" for k, v in self.by_type.items()),
-                 "contributors: " + ", ".join(f"{k} ({v})" for k, v in self.contributors.items())]
+        lines = [
+            f"{self.total} issue(s) resolved in the last {self.days} day(s) on board(s) "
+            f"{', '.join(map(str, self.board_ids))}",
+            "by type: " + ", ".join(f"{k} {v}" for k, v in self.by_type.items()),
+            "contributors: " + ", ".join(f"{k} ({v})" for k, v in self.contributors.items()),
+        ]
         by_key = {i.key: i for i in self.items}
         for epic, keys in self.by_epic.items():
             lines.append(f"### {epic}")
-            lines += [f"- {k} {by_key[k].summary} ({by_key[k].type}, {by_key[k].assignee or 'unassigned'})"
-                      for k in keys]
+            lines += [
+                f"- {k} {by_key[k].summary} ({by_key[k].type}, {by_key[k].assignee or 'unassigned'})" for k in keys
+            ]
         return "\n".join(lines)
 
 
@@ -186,8 +200,13 @@ async def sprint_report(access: BoardAccess, sprint_id: int) -> SprintReport:
         if project:
             # Issues removed from the sprint no longer match `sprint = N`; find them by their history.
             since = start.strftime("%Y-%m-%d %H:%M")
-            touched = await search_jql(access.jira, f'project = {project} AND updated >= "{since}"', fields=fields,
-                                       limit=1000, expand=["changelog"])
+            touched = await search_jql(
+                access.jira,
+                f'project = {project} AND updated >= "{since}"',
+                fields=fields,
+                limit=1000,
+                expand=["changelog"],
+            )
             for issue in touched.items:
                 candidates.setdefault(issue["key"], issue)
     report: dict[str, list[ReportIssue]] = defaultdict(list)
@@ -206,9 +225,12 @@ async def sprint_report(access: BoardAccess, sprint_id: int) -> SprintReport:
         during = any(start is not None and start < at <= end and entered for at, entered in events)
         points = f.get(points_field) if points_field else None
         points = float(points) if isinstance(points, (int, float)) else None
-        row = ReportIssue(key=key, summary=str(f.get("summary", "")), points=points,
-                          status=status_at(issue, end) if sprint.get("state") == "closed" else
-                          (f.get("status") or {}).get("name"))
+        row = ReportIssue(
+            key=key,
+            summary=str(f.get("summary", "")),
+            points=points,
+            status=status_at(issue, end) if sprint.get("state") == "closed" else (f.get("status") or {}).get("name"),
+        )
         if at_start:
             committed_issues += 1
             committed_points += points or 0
@@ -226,13 +248,20 @@ async def sprint_report(access: BoardAccess, sprint_id: int) -> SprintReport:
             report["not_completed"].append(row)
     carry = report["not_completed"] if sprint.get("state") == "closed" else []
     return SprintReport(
-        sprint_id=sprint_id, name=str(sprint.get("name")), state=str(sprint.get("state")),
+        sprint_id=sprint_id,
+        name=str(sprint.get("name")),
+        state=str(sprint.get("state")),
         start=(sprint.get("startDate") or "")[:10] or None,
         end=(sprint.get("completeDate") or sprint.get("endDate") or "")[:10] or None,
-        committed_points=committed_points, completed_points=completed_points, committed_issues=committed_issues,
+        committed_points=committed_points,
+        completed_points=completed_points,
+        committed_issues=committed_issues,
         completion_ratio=round(completed_points / committed_points, 3) if committed_points else None,
-        completed=report["completed"], not_completed=report["not_completed"], added_after_start=report["added"],
-        removed=report["removed"], carry_over=list(carry),
+        completed=report["completed"],
+        not_completed=report["not_completed"],
+        added_after_start=report["added"],
+        removed=report["removed"],
+        carry_over=list(carry),
     )
 
 
@@ -241,28 +270,49 @@ async def closed_items(access: BoardAccess, board_ids: list[int], days: int) -> 
     for board_id in board_ids:
         await access.board(board_id)
         page = await paginate_offset(
-            access.jira, f"{AGILE}/board/{{id}}/issue", id=board_id, items_key="issues", limit=1000, cache=False,
-            params={"jql": access.constrain(f"statusCategory = Done AND resolved >= -{days}d ORDER BY resolved DESC"),
-                    "fields": ["summary", "issuetype", "assignee", "resolutiondate", "parent"]},
-            not_found=("BOARD_NOT_FOUND", f"board {board_id}"))
+            access.jira,
+            f"{AGILE}/board/{{id}}/issue",
+            id=board_id,
+            items_key="issues",
+            limit=1000,
+            cache=False,
+            params={
+                "jql": access.constrain(f"statusCategory = Done AND resolved >= -{days}d ORDER BY resolved DESC"),
+                "fields": ["summary", "issuetype", "assignee", "resolutiondate", "parent"],
+            },
+            not_found=("BOARD_NOT_FOUND", f"board {board_id}"),
+        )
         for issue in page.items:
             f = issue.get("fields") or {}
             if (f.get("issuetype") or {}).get("name") == "Epic":
                 continue
             parent = f.get("parent") or {}
             epic = f"{parent['key']} {(parent.get('fields') or {}).get('summary', '')}".strip() if parent else None
-            items.setdefault(issue["key"], ClosedItem(
-                key=issue["key"], summary=str(f.get("summary", "")), type=(f.get("issuetype") or {}).get("name", "?"),
-                epic=epic, assignee=user_name(f.get("assignee")), resolved=(f.get("resolutiondate") or "")[:10] or None))
+            items.setdefault(
+                issue["key"],
+                ClosedItem(
+                    key=issue["key"],
+                    summary=str(f.get("summary", "")),
+                    type=(f.get("issuetype") or {}).get("name", "?"),
+                    epic=epic,
+                    assignee=user_name(f.get("assignee")),
+                    resolved=(f.get("resolutiondate") or "")[:10] or None,
+                ),
+            )
     ordered = sorted(items.values(), key=lambda i: (i.resolved or "", i.key), reverse=True)
     by_epic: dict[str, list[str]] = defaultdict(list)
     for item in ordered:
         by_epic[item.epic or "No epic"].append(item.key)
     contributors = Counter(i.assignee or "unassigned" for i in ordered)
-    return ClosedItems(board_ids=board_ids, days=days, total=len(ordered),
-                       by_type=dict(Counter(i.type for i in ordered).most_common()),
-                       by_epic=dict(sorted(by_epic.items(), key=lambda kv: (kv[0] == "No epic", kv[0]))),
-                       contributors=dict(contributors.most_common()), items=ordered)
+    return ClosedItems(
+        board_ids=board_ids,
+        days=days,
+        total=len(ordered),
+        by_type=dict(Counter(i.type for i in ordered).most_common()),
+        by_epic=dict(sorted(by_epic.items(), key=lambda kv: (kv[0] == "No epic", kv[0]))),
+        contributors=dict(contributors.most_common()),
+        items=ordered,
+    )
 
 
 def announcement(closed: ClosedItems, fmt: str) -> str:
@@ -278,9 +328,13 @@ def announcement(closed: ClosedItems, fmt: str) -> str:
     credit = ", ".join(people) if people else "the team"
     parts = []
     if fmt in ("announcement", "both"):
-        lines = [f"# What's new — {today}", "",
-                 f"Over the last {closed.days} days we shipped {closed.total} change(s) across "
-                 f"{len(themes)} theme(s){' and fixed ' + str(len(fixes)) + ' bug(s)' if fixes else ''}.", ""]
+        lines = [
+            f"# What's new — {today}",
+            "",
+            f"Over the last {closed.days} days we shipped {closed.total} change(s) across "
+            f"{len(themes)} theme(s){' and fixed ' + str(len(fixes)) + ' bug(s)' if fixes else ''}.",
+            "",
+        ]
         for theme, entries in sorted(themes.items()):
             lines += [f"## {theme}", *(f"- {i.summary} ({i.key})" for i in entries), ""]
         if fixes:
@@ -289,11 +343,20 @@ def announcement(closed: ClosedItems, fmt: str) -> str:
         parts.append("\n".join(lines))
     if fmt in ("blog", "both"):
         top = sorted(themes.items(), key=lambda kv: -len(kv[1]))
-        lines = [f"# Blog outline: {top[0][0] if top else 'Recent work'} and more ({today})", "",
-                 "## Introduction", f"- Why these {closed.total} changes matter to users", "", "## Highlights"]
+        lines = [
+            f"# Blog outline: {top[0][0] if top else 'Recent work'} and more ({today})",
+            "",
+            "## Introduction",
+            f"- Why these {closed.total} changes matter to users",
+            "",
+            "## Highlights",
+        ]
         for theme, entries in top:
-            lines += [f"### {theme}", f"- The problem it solves; {len(entries)} change(s):",
-                      *(f"  - {i.summary} ({i.key})" for i in entries)]
+            lines += [
+                f"### {theme}",
+                f"- The problem it solves; {len(entries)} change(s):",
+                *(f"  - {i.summary} ({i.key})" for i in entries),
+            ]
         if fixes:
             lines += ["", "## Under the hood", *(f"- {i.summary} ({i.key})" for i in fixes)]
         lines += ["", "## What's next", "- Upcoming work (link the roadmap)", "", "## Credits", f"- {credit}"]
@@ -309,14 +372,26 @@ def register(registry: ToolRegistry, access: BoardAccess) -> None:
     async def get_velocity(board_id: BoardId, limit: Annotated[int, Field(ge=1, le=12)] = 5) -> Velocity:
         """Committed and completed points of the last N closed sprints, average and trend."""
         await access.require_scrum(board_id)
-        page = await paginate_offset(access.jira, f"{AGILE}/board/{{id}}/sprint", id=board_id, limit=200,
-                                     params={"state": "closed"}, not_found=("BOARD_NOT_FOUND", f"board {board_id}"))
+        page = await paginate_offset(
+            access.jira,
+            f"{AGILE}/board/{{id}}/sprint",
+            id=board_id,
+            limit=200,
+            params={"state": "closed"},
+            not_found=("BOARD_NOT_FOUND", f"board {board_id}"),
+        )
         closed = sorted(page.items, key=lambda s: (s.get("completeDate") or "", s["id"]))[-limit:]
         rows = []
         for sprint in closed:
             report = await sprint_report(access, int(sprint["id"]))
-            rows.append(VelocitySprint(id=report.sprint_id, name=report.name, committed=report.committed_points,
-                                       completed=report.completed_points))
+            rows.append(
+                VelocitySprint(
+                    id=report.sprint_id,
+                    name=report.name,
+                    committed=report.committed_points,
+                    completed=report.completed_points,
+                )
+            )
         done = [r.completed for r in rows]
         average = round(sum(done) / len(done), 1) if done else 0.0
         trend = "n/a"
@@ -324,16 +399,21 @@ def register(registry: ToolRegistry, access: BoardAccess) -> None:
             half = len(done) // 2
             early, late = sum(done[:half]) / half, sum(done[-half:]) / half
             trend = "up" if late > early * 1.1 else "down" if late < early * 0.9 else "flat"
-        return Velocity(board_id=board_id, sprints=rows, average_completed=average,
-                        average_committed=round(sum(r.committed for r in rows) / len(rows), 1) if rows else 0.0,
-                        trend=trend)
+        return Velocity(
+            board_id=board_id,
+            sprints=rows,
+            average_completed=average,
+            average_committed=round(sum(r.committed for r in rows) / len(rows), 1) if rows else 0.0,
+            trend=trend,
+        )
 
     async def get_closed_items(board_ids: BoardIds, days: Days = 7) -> ClosedItems:
         """Issues resolved on boards in the last N days, grouped by type and epic, assignees credited."""
         return await closed_items(access, board_ids, days)
 
-    async def scaffold_announcement(board_ids: BoardIds, days: Days = 7,
-                                    format: Literal["announcement", "blog", "both"] = "announcement") -> Announcement:
+    async def scaffold_announcement(
+        board_ids: BoardIds, days: Days = 7, format: Literal["announcement", "blog", "both"] = "announcement"
+    ) -> Announcement:
         """Draft a release announcement and/or blog outline from recently closed items (Markdown)."""
         closed = await closed_items(access, board_ids, days)
         return Announcement(format=format, markdown=announcement(closed, format), items=closed.total)

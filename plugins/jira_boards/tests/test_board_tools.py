@@ -30,8 +30,10 @@ def call(client: Any, call_tool: Callable[..., Any]) -> Callable[..., Any]:
 
 async def test_list_and_get_boards(call: Callable[..., Any]) -> None:
     boards = await call("list_boards")
-    assert [(b["id"], b["type"], b["project"]) for b in boards.data["boards"]] == [(1, "scrum", "ENG"),
-                                                                                  (2, "kanban", "OPS")]
+    assert [(b["id"], b["type"], b["project"]) for b in boards.data["boards"]] == [
+        (1, "scrum", "ENG"),
+        (2, "kanban", "OPS"),
+    ]
     assert [b["id"] for b in (await call("list_boards", type="kanban")).data["boards"]] == [2]
     assert [b["id"] for b in (await call("list_boards", project_key="eng")).data["boards"]] == [1]
     board = await call("get_board", board_id=1)
@@ -47,8 +49,9 @@ async def test_board_issues_and_backlog(call: Callable[..., Any]) -> None:
     issues = await call("get_board_issues", board_id=2, jql="status = Done", limit=5)
     assert issues.data["total"] == 12 and len(issues.data["issues"]) == 5 and issues.data["next_page_token"]
     assert all(i["status"] == "Done" for i in issues.data["issues"])
-    more = await call("get_board_issues", board_id=2, jql="status = Done", limit=50,
-                      page_token=issues.data["next_page_token"])
+    more = await call(
+        "get_board_issues", board_id=2, jql="status = Done", limit=50, page_token=issues.data["next_page_token"]
+    )
     assert len(more.data["issues"]) == 7
     backlog = await call("get_backlog", board_id=1, limit=50)
     keys = {i["key"] for i in backlog.data["issues"]}
@@ -60,7 +63,13 @@ async def test_board_issues_and_backlog(call: Callable[..., Any]) -> None:
 async def test_sprints(call: Callable[..., Any]) -> None:
     sprints = await call("list_sprints", board_id=1)
     assert [(s["id"], s["state"]) for s in sprints.data["sprints"]] == [
-        (1, "closed"), (2, "closed"), (3, "closed"), (4, "closed"), (5, "active"), (6, "future")]
+        (1, "closed"),
+        (2, "closed"),
+        (3, "closed"),
+        (4, "closed"),
+        (5, "active"),
+        (6, "future"),
+    ]
     active = await call("list_sprints", board_id=1, state=["active", "future"])
     assert [s["id"] for s in active.data["sprints"]] == [5, 6]
     kanban = await call("list_sprints", board_id=2)
@@ -72,10 +81,12 @@ async def test_sprints(call: Callable[..., Any]) -> None:
     assert len(issues.data["issues"]) == 5 and sum(i["points"] for i in issues.data["issues"]) == 24
 
 
-async def test_sprint_lifecycle_rules(make_app: Callable[..., Any], connect: Callable[..., Any],
-                                      call_tool: Callable[..., Any], sandbox: SandboxApp) -> None:
+async def test_sprint_lifecycle_rules(
+    make_app: Callable[..., Any], connect: Callable[..., Any], call_tool: Callable[..., Any], sandbox: SandboxApp
+) -> None:
     app = make_app(PLUGIN)
     async with connect(app) as client:
+
         async def call(tool: str, /, **arguments: Any) -> Any:
             return await call_tool(client, tool, **arguments)
 
@@ -107,8 +118,13 @@ async def test_sprint_lifecycle_rules(make_app: Callable[..., Any], connect: Cal
         assert not back.is_error and 6 not in sandbox.store.issues["ENG-29"].sprint_ids
         assert (await call("move_issues_to_sprint", sprint_id=6, issue_keys=["bad"])).code == "VALIDATION_ERROR"
     assert [e.type for e in app.services.events.recent] == [
-        "sprint.created", "sprint.closed", "sprint.started", "sprint.updated", "sprint.issues_moved",
-        "sprint.issues_moved"]
+        "sprint.created",
+        "sprint.closed",
+        "sprint.started",
+        "sprint.updated",
+        "sprint.issues_moved",
+        "sprint.issues_moved",
+    ]
 
 
 async def test_epics_with_progress(call: Callable[..., Any]) -> None:
@@ -116,8 +132,15 @@ async def test_epics_with_progress(call: Callable[..., Any]) -> None:
     by_key = {e["key"]: e for e in epics.data["epics"]}
     # ENG-3 "Web dashboard": Dashboard 8 ✓, Charts 5 ✓, Dark mode 2, Export 4 ✓, tooltip bug 3 ✓ and four
     # backlog items (3 + 2 + 1 + 8 points, open) → 4/9 issues, 20/36 points.
-    assert by_key["ENG-3"] == {"key": "ENG-3", "name": "Web dashboard", "done": False, "issues_done": 4,
-                               "issues_total": 9, "points_done": 20.0, "points_total": 36.0}
+    assert by_key["ENG-3"] == {
+        "key": "ENG-3",
+        "name": "Web dashboard",
+        "done": False,
+        "issues_done": 4,
+        "issues_total": 9,
+        "points_done": 20.0,
+        "points_total": 36.0,
+    }
     assert by_key["ENG-1"]["done"] is True
     assert [e["key"] for e in (await call("list_epics", board_id=1, done=True)).data["epics"]] == ["ENG-1"]
     children = await call("get_epic_issues", epic_key="ENG-3")
@@ -148,8 +171,12 @@ async def test_sprint_reports_match_hand_computed_figures(call: Callable[..., An
 async def test_velocity(call: Callable[..., Any]) -> None:
     result = await call("get_velocity", board_id=1)
     rows = [(s["name"], s["committed"], s["completed"]) for s in result.data["sprints"]]
-    assert rows == [("ENG Sprint 1", 21, 21), ("ENG Sprint 2", 26, 21), ("ENG Sprint 3", 24, 21),
-                    ("ENG Sprint 4", 23, 23)]
+    assert rows == [
+        ("ENG Sprint 1", 21, 21),
+        ("ENG Sprint 2", 26, 21),
+        ("ENG Sprint 3", 24, 21),
+        ("ENG Sprint 4", 23, 23),
+    ]
     assert result.data["average_completed"] == 21.5 and result.data["trend"] == "flat"
     last_two = await call("get_velocity", board_id=1, limit=2)
     assert [s["id"] for s in last_two.data["sprints"]] == [3, 4]
@@ -183,8 +210,9 @@ async def test_board_config_and_sprint_lists_are_cached(call: Callable[..., Any]
     assert sandbox.count("GET", "/rest/agile/1.0/board/1/sprint") == 1
 
 
-async def test_whitelist_refuses_other_boards(make_app: Callable[..., Any], connect: Callable[..., Any],
-                                              call_tool: Callable[..., Any]) -> None:
+async def test_whitelist_refuses_other_boards(
+    make_app: Callable[..., Any], connect: Callable[..., Any], call_tool: Callable[..., Any]
+) -> None:
     async with connect(make_app(PLUGIN, jira_project_whitelist=["OPS"])) as client:
         assert (await call_tool(client, "get_board", board_id=1)).code == "PROJECT_NOT_ALLOWED"
         boards = await call_tool(client, "list_boards")

@@ -59,10 +59,17 @@ class IssueAccess:
             return dict(await self.jira.get(self.jira.api("/myself")))
         users = await self.jira.get(self.jira.api("/user/search"), params={"query": value, "maxResults": 10})
         users = users or []
-        exact = [u for u in users if value.lower() in (str(u.get("accountId", "")).lower(),
-                                                      str(u.get("emailAddress", "")).lower(),
-                                                      str(u.get("name", "")).lower(),
-                                                      str(u.get("displayName", "")).lower())]
+        exact = [
+            u
+            for u in users
+            if value.lower()
+            in (
+                str(u.get("accountId", "")).lower(),
+                str(u.get("emailAddress", "")).lower(),
+                str(u.get("name", "")).lower(),
+                str(u.get("displayName", "")).lower(),
+            )
+        ]
         candidates = exact or users
         if len(candidates) == 1:
             return dict(candidates[0])
@@ -73,10 +80,15 @@ class IssueAccess:
 
     async def get_issue(self, key: str, fields: list[str], expand: str | None = None) -> dict[str, Any]:
         key = check_issue_key(key)
-        return dict(await self.jira.get(
-            self.jira.api("/issue/{key}"), key=key, params={"fields": fields, "expand": expand},
-            not_found=("ISSUE_NOT_FOUND", f"issue {key}"), cache=False,
-        ))
+        return dict(
+            await self.jira.get(
+                self.jira.api("/issue/{key}"),
+                key=key,
+                params={"fields": fields, "expand": expand},
+                not_found=("ISSUE_NOT_FOUND", f"issue {key}"),
+                cache=False,
+            )
+        )
 
     async def field_values(self, catalog: FieldCatalog, fields: dict[str, Any] | None) -> dict[str, Any]:
         """Custom/other field values given by name or id, shaped for Jira where the type is known."""
@@ -148,17 +160,33 @@ class IssueDetail(ToolOutput):
 
     def to_markdown(self) -> str:
         lines = [f"## {self.key}: {self.summary or ''}".rstrip()]
-        lines.append(" · ".join(p for p in (self.type, f"{self.status}" if self.status else None, self.priority,
-                                            f"assignee {self.assignee}" if self.assignee else "unassigned",
-                                            f"reporter {self.reporter}" if self.reporter else None) if p))
-        meta = [f"parent {self.parent}" if self.parent else None, f"sprint {self.sprint}" if self.sprint else None,
-                f"{self.story_points:g} pts" if self.story_points is not None else None,
-                f"labels {', '.join(self.labels)}" if self.labels else None,
-                f"components {', '.join(self.components)}" if self.components else None]
+        lines.append(
+            " · ".join(
+                p
+                for p in (
+                    self.type,
+                    f"{self.status}" if self.status else None,
+                    self.priority,
+                    f"assignee {self.assignee}" if self.assignee else "unassigned",
+                    f"reporter {self.reporter}" if self.reporter else None,
+                )
+                if p
+            )
+        )
+        meta = [
+            f"parent {self.parent}" if self.parent else None,
+            f"sprint {self.sprint}" if self.sprint else None,
+            f"{self.story_points:g} pts" if self.story_points is not None else None,
+            f"labels {', '.join(self.labels)}" if self.labels else None,
+            f"components {', '.join(self.components)}" if self.components else None,
+        ]
         if any(meta):
             lines.append(" · ".join(m for m in meta if m))
-        dates = [f"created {self.created}" if self.created else None, f"updated {self.updated}" if self.updated else None,
-                 f"resolved {self.resolved} ({self.resolution})" if self.resolved else None]
+        dates = [
+            f"created {self.created}" if self.created else None,
+            f"updated {self.updated}" if self.updated else None,
+            f"resolved {self.resolved} ({self.resolution})" if self.resolved else None,
+        ]
         lines.append(" · ".join(d for d in dates if d) + f" · {self.url}")
         if self.fields:
             lines += [f"{k}: {_inline(v)}" for k, v in self.fields.items()]
@@ -167,8 +195,11 @@ class IssueDetail(ToolOutput):
         if self.subtasks:
             lines += ["", "### Subtasks", *(row.line() for row in self.subtasks)]
         if self.links:
-            lines += ["", "### Links", *(f"- {ln.relation} {ln.key} [{ln.status}] {ln.summary or ''} (link {ln.id})"
-                                           for ln in self.links)]
+            lines += [
+                "",
+                "### Links",
+                *(f"- {ln.relation} {ln.key} [{ln.status}] {ln.summary or ''} (link {ln.id})" for ln in self.links),
+            ]
         if self.comments is not None and self.comments_total:
             shown = len(self.comments)
             lines += ["", f"### Comments ({shown} of {self.comments_total}, newest last)"]
@@ -186,11 +217,18 @@ def _inline(value: Any) -> str:
 
 def render_comment(jira: JiraClient, comment: dict[str, Any], limit: int = COMMENT_LIMIT) -> CommentOut:
     text = jira.from_rich_text(comment.get("body"))
-    text, _ = truncate(" ".join(text.split()) if "\n" not in text else text.replace("\n\n", "\n"), limit,
-                       "get_comments for the full text")
+    text, _ = truncate(
+        " ".join(text.split()) if "\n" not in text else text.replace("\n\n", "\n"),
+        limit,
+        "get_comments for the full text",
+    )
     created = comment.get("created") or ""
-    return CommentOut(id=str(comment.get("id")), author=user_name(comment.get("author")),
-                      created=f"{created[:10]} {created[11:16]}".strip() if created else None, body=text)
+    return CommentOut(
+        id=str(comment.get("id")),
+        author=user_name(comment.get("author")),
+        created=f"{created[:10]} {created[11:16]}".strip() if created else None,
+        body=text,
+    )
 
 
 def link_out(link: dict[str, Any]) -> LinkOut | None:
@@ -202,15 +240,23 @@ def link_out(link: dict[str, Any]) -> LinkOut | None:
     else:
         return None
     f = other.get("fields") or {}
-    return LinkOut(id=str(link.get("id")), relation=relation, key=other.get("key", "?"), summary=f.get("summary"),
-                   status=(f.get("status") or {}).get("name"))
+    return LinkOut(
+        id=str(link.get("id")),
+        relation=relation,
+        key=other.get("key", "?"),
+        summary=f.get("summary"),
+        status=(f.get("status") or {}).get("name"),
+    )
 
 
 def sprint_label(value: Any) -> str | None:
     if isinstance(value, list) and value:
         items = [v for v in value if isinstance(v, dict)]
-        current = next((v for v in items if v.get("state") == "active"), None) or \
-            next((v for v in items if v.get("state") == "future"), None) or (items[-1] if items else None)
+        current = (
+            next((v for v in items if v.get("state") == "active"), None)
+            or next((v for v in items if v.get("state") == "future"), None)
+            or (items[-1] if items else None)
+        )
         if current:
             return f"{current.get('name')} ({current.get('state')}, id {current.get('id')})"
     return None
@@ -222,5 +268,14 @@ def ensure_found(value: Any, code: str, what: str) -> Any:
     return value
 
 
-__all__ += ["CommentLimit", "CommentOut", "IssueDetail", "LinkOut", "link_out", "render_comment", "short_date",
-            "sprint_label", "user_name"]
+__all__ += [
+    "CommentLimit",
+    "CommentOut",
+    "IssueDetail",
+    "LinkOut",
+    "link_out",
+    "render_comment",
+    "short_date",
+    "sprint_label",
+    "user_name",
+]

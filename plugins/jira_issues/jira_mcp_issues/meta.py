@@ -39,13 +39,15 @@ class ProjectDetail(ToolOutput):
     url: str
 
     def to_markdown(self) -> str:
-        return "\n".join([
-            f"## {self.key}: {self.name}" + (f" (lead {self.lead})" if self.lead else ""),
-            f"issue types: {', '.join(self.issue_types)}",
-            f"components: {', '.join(self.components) or '-'}",
-            f"versions: {', '.join(self.versions) or '-'}",
-            self.url,
-        ])
+        return "\n".join(
+            [
+                f"## {self.key}: {self.name}" + (f" (lead {self.lead})" if self.lead else ""),
+                f"issue types: {', '.join(self.issue_types)}",
+                f"components: {', '.join(self.components) or '-'}",
+                f"versions: {', '.join(self.versions) or '-'}",
+                self.url,
+            ]
+        )
 
 
 class UserRow(BaseModel):
@@ -59,9 +61,13 @@ class UserList(ToolOutput):
     users: list[UserRow]
 
     def to_markdown(self) -> str:
-        return "\n".join(f"- {u.name} <{u.email or '-'}> id {u.account_id}" + ("" if u.active is not False else
-                                                                              " (inactive)") for u in self.users) \
+        return (
+            "\n".join(
+                f"- {u.name} <{u.email or '-'}> id {u.account_id}" + ("" if u.active is not False else " (inactive)")
+                for u in self.users
+            )
             or "no users match"
+        )
 
 
 class FieldRow(BaseModel):
@@ -109,16 +115,24 @@ def register(registry: ToolRegistry, access: IssueAccess) -> None:
         """List projects visible to this account."""
         jira = access.jira
         if jira.is_cloud:
-            page = await paginate_offset(jira, "/rest/api/3/project/search", limit=limit, page_token=page_token,
-                                         params={"query": query} if query else None)
+            page = await paginate_offset(
+                jira,
+                "/rest/api/3/project/search",
+                limit=limit,
+                page_token=page_token,
+                params={"query": query} if query else None,
+            )
             items, token = page.items, page.next_page_token
         else:
             data = await jira.get("/rest/api/2/project") or []
             q = (query or "").lower()
             items = [p for p in data if q in p.get("key", "").lower() or q in p.get("name", "").lower()][:limit]
             token = None
-        rows = [ProjectRow(key=p["key"], name=p.get("name", ""), type=p.get("projectTypeKey"))
-                for p in items if policy.allows(p.get("key"))]
+        rows = [
+            ProjectRow(key=p["key"], name=p.get("name", ""), type=p.get("projectTypeKey"))
+            for p in items
+            if policy.allows(p.get("key"))
+        ]
         return ProjectList(projects=rows, next_page_token=token)
 
     async def get_project(project_key: ProjectKey) -> ProjectDetail:
@@ -127,7 +141,9 @@ def register(registry: ToolRegistry, access: IssueAccess) -> None:
         jira = access.jira
         p = await jira.get(jira.api("/project/{key}"), key=key, not_found=("PROJECT_NOT_FOUND", f"project {key}"))
         return ProjectDetail(
-            key=p["key"], name=p.get("name", ""), lead=(p.get("lead") or {}).get("displayName"),
+            key=p["key"],
+            name=p.get("name", ""),
+            lead=(p.get("lead") or {}).get("displayName"),
             issue_types=[t["name"] for t in p.get("issueTypes") or []],
             components=[c["name"] for c in p.get("components") or []],
             versions=[v["name"] + (" (released)" if v.get("released") else "") for v in p.get("versions") or []],
@@ -143,8 +159,17 @@ def register(registry: ToolRegistry, access: IssueAccess) -> None:
         params: dict[str, Any] = {"maxResults": limit}
         params["query" if jira.is_cloud else "username"] = query
         users = await jira.get(jira.api("/user/search"), params=params) or []
-        return UserList(users=[UserRow(account_id=u.get("accountId") or u.get("key"), name=u.get("displayName"),
-                                       email=u.get("emailAddress"), active=u.get("active")) for u in users[:limit]])
+        return UserList(
+            users=[
+                UserRow(
+                    account_id=u.get("accountId") or u.get("key"),
+                    name=u.get("displayName"),
+                    email=u.get("emailAddress"),
+                    active=u.get("active"),
+                )
+                for u in users[:limit]
+            ]
+        )
 
     async def search_fields(
         query: Annotated[str, Field(description="Fuzzy field name, e.g. 'story pts'")] = "",
@@ -156,7 +181,9 @@ def register(registry: ToolRegistry, access: IssueAccess) -> None:
         rows = []
         for f in catalog.search(query, limit):
             schema = f.get("schema") or {}
-            row = FieldRow(id=f["id"], name=f.get("name", f["id"]), type=schema.get("type"), custom=bool(f.get("custom")))
+            row = FieldRow(
+                id=f["id"], name=f.get("name", f["id"]), type=schema.get("type"), custom=bool(f.get("custom"))
+            )
             if schema.get("type") == "option" or schema.get("items") == "option":
                 row.allowed_values = await _options(jira, f["id"])
             rows.append(row)
@@ -166,8 +193,12 @@ def register(registry: ToolRegistry, access: IssueAccess) -> None:
         """Issue link types with their outward/inward wording."""
         jira = access.jira
         data = await jira.get(jira.api("/issueLinkType"))
-        return LinkTypeList(link_types=[LinkType(name=t["name"], outward=t.get("outward", ""), inward=t.get("inward", ""))
-                                        for t in (data or {}).get("issueLinkTypes") or []])
+        return LinkTypeList(
+            link_types=[
+                LinkType(name=t["name"], outward=t.get("outward", ""), inward=t.get("inward", ""))
+                for t in (data or {}).get("issueLinkTypes") or []
+            ]
+        )
 
     for fn in (list_projects, get_project, search_users, search_fields, get_link_types):
         registry.add(fn, toolset="issues", read_only=True)

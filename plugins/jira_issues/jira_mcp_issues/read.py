@@ -22,9 +22,25 @@ from jira_mcp_issues.common import (
     sprint_label,
 )
 
-_DETAIL_FIELDS = ["summary", "issuetype", "status", "priority", "assignee", "reporter", "labels", "components",
-                  "parent", "created", "updated", "resolution", "resolutiondate", "description", "subtasks",
-                  "issuelinks", "comment"]
+_DETAIL_FIELDS = [
+    "summary",
+    "issuetype",
+    "status",
+    "priority",
+    "assignee",
+    "reporter",
+    "labels",
+    "components",
+    "parent",
+    "created",
+    "updated",
+    "resolution",
+    "resolutiondate",
+    "description",
+    "subtasks",
+    "issuelinks",
+    "comment",
+]
 
 
 class SearchResult(ToolOutput):
@@ -91,8 +107,10 @@ class WorklogPage(ToolOutput):
 
     def to_markdown(self) -> str:
         lines = [f"{self.key}: {self.total} worklog(s), {self.total_time} logged"]
-        lines += [f"- {w.started} {w.author}: {w.time_spent}" + (f" — {w.comment}" if w.comment else "")
-                  + f" (id {w.id})" for w in self.worklogs]
+        lines += [
+            f"- {w.started} {w.author}: {w.time_spent}" + (f" — {w.comment}" if w.comment else "") + f" (id {w.id})"
+            for w in self.worklogs
+        ]
         if self.next_page_token:
             lines.append(f"more: page_token={self.next_page_token}")
         return "\n".join(lines)
@@ -141,8 +159,9 @@ def register(registry: ToolRegistry, access: IssueAccess) -> None:
         jira = access.jira
         catalog = await access.catalog()
         extra_ids = [catalog.resolve(name) for name in fields or []]
-        wanted = list(dict.fromkeys(_DETAIL_FIELDS + [f for f in (catalog.story_points, catalog.sprint) if f]
-                                    + extra_ids))
+        wanted = list(
+            dict.fromkeys(_DETAIL_FIELDS + [f for f in (catalog.story_points, catalog.sprint) if f] + extra_ids)
+        )
         if not comment_limit:
             wanted.remove("comment")
         issue = await access.get_issue(key, wanted)
@@ -160,18 +179,26 @@ def register(registry: ToolRegistry, access: IssueAccess) -> None:
             if row.extra:
                 extra.update(row.extra)
         return IssueDetail(
-            key=key, url=jira.browse_url(key), summary=f.get("summary"),
-            type=(f.get("issuetype") or {}).get("name"), status=(f.get("status") or {}).get("name"),
+            key=key,
+            url=jira.browse_url(key),
+            summary=f.get("summary"),
+            type=(f.get("issuetype") or {}).get("name"),
+            status=(f.get("status") or {}).get("name"),
             status_category=((f.get("status") or {}).get("statusCategory") or {}).get("name"),
-            priority=(f.get("priority") or {}).get("name"), assignee=user_name(f.get("assignee")),
-            reporter=user_name(f.get("reporter")), labels=f.get("labels") or None,
+            priority=(f.get("priority") or {}).get("name"),
+            assignee=user_name(f.get("assignee")),
+            reporter=user_name(f.get("reporter")),
+            labels=f.get("labels") or None,
             components=[c.get("name") for c in f.get("components") or []] or None,
             parent=f"{parent['key']} {((parent.get('fields') or {}).get('summary') or '')}".strip() if parent else None,
             sprint=sprint_label(f.get(catalog.sprint)) if catalog.sprint else None,
             story_points=float(points) if isinstance(points, (int, float)) else None,
-            created=short_date(f.get("created")), updated=short_date(f.get("updated")),
-            resolution=(f.get("resolution") or {}).get("name"), resolved=short_date(f.get("resolutiondate")),
-            description=description or None, description_truncated=cut or None,
+            created=short_date(f.get("created")),
+            updated=short_date(f.get("updated")),
+            resolution=(f.get("resolution") or {}).get("name"),
+            resolved=short_date(f.get("resolutiondate")),
+            description=description or None,
+            description_truncated=cut or None,
             fields=extra or None,
             subtasks=[issue_row(s) for s in f.get("subtasks") or []] or None,
             links=[x for x in (link_out(link) for link in f.get("issuelinks") or []) if x] or None,
@@ -199,10 +226,14 @@ def register(registry: ToolRegistry, access: IssueAccess) -> None:
         key = check_issue_key(issue_key)
         jira = access.jira
         issue = await access.get_issue(key, ["status"])
-        data = await jira.get(jira.api("/issue/{key}/transitions"), key=key, cache=False,
-                              not_found=("ISSUE_NOT_FOUND", f"issue {key}"))
-        return TransitionList(key=key, status=((issue.get("fields") or {}).get("status") or {}).get("name"),
-                              transitions=[_transition(t) for t in (data or {}).get("transitions") or []])
+        data = await jira.get(
+            jira.api("/issue/{key}/transitions"), key=key, cache=False, not_found=("ISSUE_NOT_FOUND", f"issue {key}")
+        )
+        return TransitionList(
+            key=key,
+            status=((issue.get("fields") or {}).get("status") or {}).get("name"),
+            transitions=[_transition(t) for t in (data or {}).get("transitions") or []],
+        )
 
     async def get_comments(
         issue_key: IssueKey,
@@ -212,11 +243,22 @@ def register(registry: ToolRegistry, access: IssueAccess) -> None:
         """Read an issue's comments in full, oldest first, paged."""
         key = check_issue_key(issue_key)
         jira = access.jira
-        page = await paginate_offset(jira, jira.api("/issue/{key}/comment"), items_key="comments", limit=limit,
-                                     page_token=page_token, cache=False,
-                                     not_found=("ISSUE_NOT_FOUND", f"issue {key}"), key=key)
-        return CommentPage(key=key, comments=[render_comment(jira, c, limit=4000) for c in page.items],
-                           total=page.total or len(page.items), next_page_token=page.next_page_token)
+        page = await paginate_offset(
+            jira,
+            jira.api("/issue/{key}/comment"),
+            items_key="comments",
+            limit=limit,
+            page_token=page_token,
+            cache=False,
+            not_found=("ISSUE_NOT_FOUND", f"issue {key}"),
+            key=key,
+        )
+        return CommentPage(
+            key=key,
+            comments=[render_comment(jira, c, limit=4000) for c in page.items],
+            total=page.total or len(page.items),
+            next_page_token=page.next_page_token,
+        )
 
     async def get_worklogs(
         issue_key: IssueKey,
@@ -226,20 +268,38 @@ def register(registry: ToolRegistry, access: IssueAccess) -> None:
         """List time logged on an issue."""
         key = check_issue_key(issue_key)
         jira = access.jira
-        page = await paginate_offset(jira, jira.api("/issue/{key}/worklog"), items_key="worklogs", limit=limit,
-                                     page_token=page_token, cache=False,
-                                     not_found=("ISSUE_NOT_FOUND", f"issue {key}"), key=key)
-        logs = [Worklog(id=str(w.get("id")), author=user_name(w.get("author")), started=short_date(w.get("started")),
-                        time_spent=w.get("timeSpent") or format_seconds(int(w.get("timeSpentSeconds") or 0)),
-                        seconds=int(w.get("timeSpentSeconds") or 0),
-                        comment=jira.from_rich_text(w.get("comment")) or None) for w in page.items]
-        return WorklogPage(key=key, worklogs=logs, total=page.total or len(logs),
-                           total_time=format_seconds(sum(w.seconds for w in logs)),
-                           next_page_token=page.next_page_token)
+        page = await paginate_offset(
+            jira,
+            jira.api("/issue/{key}/worklog"),
+            items_key="worklogs",
+            limit=limit,
+            page_token=page_token,
+            cache=False,
+            not_found=("ISSUE_NOT_FOUND", f"issue {key}"),
+            key=key,
+        )
+        logs = [
+            Worklog(
+                id=str(w.get("id")),
+                author=user_name(w.get("author")),
+                started=short_date(w.get("started")),
+                time_spent=w.get("timeSpent") or format_seconds(int(w.get("timeSpentSeconds") or 0)),
+                seconds=int(w.get("timeSpentSeconds") or 0),
+                comment=jira.from_rich_text(w.get("comment")) or None,
+            )
+            for w in page.items
+        ]
+        return WorklogPage(
+            key=key,
+            worklogs=logs,
+            total=page.total or len(logs),
+            total_time=format_seconds(sum(w.seconds for w in logs)),
+            next_page_token=page.next_page_token,
+        )
 
     async def get_issue_changelog(
         issue_key: IssueKey,
-        fields: Annotated[list[str] | None, Field(description="Only these, e.g. [\"status\"]")] = None,
+        fields: Annotated[list[str] | None, Field(description='Only these, e.g. ["status"]')] = None,
         limit: Annotated[int, Field(ge=1, le=100)] = 30,
         page_token: PageToken = None,
     ) -> Changelog:
@@ -248,9 +308,15 @@ def register(registry: ToolRegistry, access: IssueAccess) -> None:
         jira = access.jira
         wanted = {f.lower() for f in fields or []}
         if jira.is_cloud:
-            page = await paginate_offset(jira, "/rest/api/3/issue/{key}/changelog", limit=limit,
-                                         page_token=page_token, cache=False,
-                                         not_found=("ISSUE_NOT_FOUND", f"issue {key}"), key=key)
+            page = await paginate_offset(
+                jira,
+                "/rest/api/3/issue/{key}/changelog",
+                limit=limit,
+                page_token=page_token,
+                cache=False,
+                not_found=("ISSUE_NOT_FOUND", f"issue {key}"),
+                key=key,
+            )
             histories, token = page.items, page.next_page_token
         else:
             issue = await access.get_issue(key, ["summary"], expand="changelog")
@@ -261,9 +327,15 @@ def register(registry: ToolRegistry, access: IssueAccess) -> None:
                 name = str(item.get("field", ""))
                 if wanted and name.lower() not in wanted and str(item.get("fieldId", "")).lower() not in wanted:
                     continue
-                changes.append(Change(at=f"{history.get('created', '')[:10]} {history.get('created', '')[11:16]}",
-                                      author=user_name(history.get("author")), field=name,
-                                      old=item.get("fromString"), new=item.get("toString")))
+                changes.append(
+                    Change(
+                        at=f"{history.get('created', '')[:10]} {history.get('created', '')[11:16]}",
+                        author=user_name(history.get("author")),
+                        field=name,
+                        old=item.get("fromString"),
+                        new=item.get("toString"),
+                    )
+                )
         return Changelog(key=key, changes=changes, next_page_token=token)
 
     for fn in (get_issue, search_issues, get_transitions, get_comments, get_worklogs, get_issue_changelog):
@@ -272,5 +344,9 @@ def register(registry: ToolRegistry, access: IssueAccess) -> None:
 
 def _transition(t: dict[str, Any]) -> Transition:
     to = t.get("to") or {}
-    return Transition(id=str(t.get("id")), name=str(t.get("name")), to=str(to.get("name")),
-                      category=(to.get("statusCategory") or {}).get("name"))
+    return Transition(
+        id=str(t.get("id")),
+        name=str(t.get("name")),
+        to=str(to.get("name")),
+        category=(to.get("statusCategory") or {}).get("name"),
+    )

@@ -81,8 +81,11 @@ def register(registry: ToolRegistry, access: IssueAccess) -> None:
         if v.get("description") is not None:
             fields["description"] = jira.to_rich_text(v["description"])
         if v.get("assignee") is not None:
-            fields["assignee"] = None if v["assignee"].lower() in ("", "none", "unassigned") else \
-                access.user_ref(await access.find_user(v["assignee"]))
+            fields["assignee"] = (
+                None
+                if v["assignee"].lower() in ("", "none", "unassigned")
+                else access.user_ref(await access.find_user(v["assignee"]))
+            )
         if v.get("priority") is not None:
             fields["priority"] = {"name": v["priority"]}
         if v.get("labels") is not None:
@@ -114,26 +117,46 @@ def register(registry: ToolRegistry, access: IssueAccess) -> None:
     ) -> Done:
         """Create an issue. Names (assignee, priority, fields) are resolved for you."""
         jira = access.jira
-        draft = IssueDraft(project_key=project_key, issue_type=issue_type, summary=summary, description=description,
-                           assignee=assignee, priority=priority, labels=labels, components=components,
-                           parent_key=parent_key, fields=fields)
+        draft = IssueDraft(
+            project_key=project_key,
+            issue_type=issue_type,
+            summary=summary,
+            description=description,
+            assignee=assignee,
+            priority=priority,
+            labels=labels,
+            components=components,
+            parent_key=parent_key,
+            fields=fields,
+        )
         body = await build_fields(draft)
         project = body["project"]["key"]
-        meta = await jira.get(jira.api("/project/{key}"), key=project,
-                              not_found=("PROJECT_NOT_FOUND", f"project {project}"))
+        meta = await jira.get(
+            jira.api("/project/{key}"), key=project, not_found=("PROJECT_NOT_FOUND", f"project {project}")
+        )
         types = {t.get("name", "").lower(): t for t in (meta or {}).get("issueTypes") or []}
         if issue_type.lower() not in types:
-            raise JiraValidationError(f"issue type {issue_type!r} is not available in {project}; "
-                                      f"use one of: {', '.join(t['name'] for t in types.values())}")
+            raise JiraValidationError(
+                f"issue type {issue_type!r} is not available in {project}; "
+                f"use one of: {', '.join(t['name'] for t in types.values())}"
+            )
         if validate_only:
             names = ", ".join(sorted(body))
             return Done(message=f"valid: would create a {issue_type} in {project} setting {names}")
-        created = await jira.post(jira.api("/issue"), json={"fields": body},
-                                  not_found=("PROJECT_NOT_FOUND", f"project {project}"))
+        created = await jira.post(
+            jira.api("/issue"), json={"fields": body}, not_found=("PROJECT_NOT_FOUND", f"project {project}")
+        )
         key = created["key"]
         url = jira.browse_url(key)
-        events.emit("issue.created", f"{key} created: {summary}", url=url, key=key, project=project,
-                    issue_type=issue_type, summary=summary)
+        events.emit(
+            "issue.created",
+            f"{key} created: {summary}",
+            url=url,
+            key=key,
+            project=project,
+            issue_type=issue_type,
+            summary=summary,
+        )
         return Done(key=key, url=url, message=f"created {key}")
 
     async def create_issues(
@@ -158,24 +181,39 @@ def register(registry: ToolRegistry, access: IssueAccess) -> None:
             except JiraMcpError as exc:
                 if exc.status != 400:
                     raise
-                result = {"issues": [], "errors": [{"failedElementNumber": i, "elementErrors": {
-                    "errorMessages": [exc.message]}} for i in range(len(payload))]}
+                result = {
+                    "issues": [],
+                    "errors": [
+                        {"failedElementNumber": i, "elementErrors": {"errorMessages": [exc.message]}}
+                        for i in range(len(payload))
+                    ],
+                }
             created = list(result.get("issues") or [])
             failed_numbers = {e.get("failedElementNumber"): e for e in result.get("errors") or []}
             cursor = 0
             for number, index in enumerate(positions):
                 if number in failed_numbers:
                     element = failed_numbers[number].get("elementErrors") or {}
-                    text = "; ".join([*element.get("errorMessages", []),
-                                      *(f"{k}: {v}" for k, v in (element.get("errors") or {}).items())])
+                    text = "; ".join(
+                        [
+                            *element.get("errorMessages", []),
+                            *(f"{k}: {v}" for k, v in (element.get("errors") or {}).items()),
+                        ]
+                    )
                     items.append(BatchItem(index=index, error=f"VALIDATION_ERROR: {text}"))
                 elif cursor < len(created):
                     key = created[cursor]["key"]
                     cursor += 1
                     items.append(BatchItem(index=index, key=key))
-                    events.emit("issue.created", f"{key} created: {issues[index].summary}",
-                                url=jira.browse_url(key), key=key, project=issues[index].project_key.upper(),
-                                issue_type=issues[index].issue_type, summary=issues[index].summary)
+                    events.emit(
+                        "issue.created",
+                        f"{key} created: {issues[index].summary}",
+                        url=jira.browse_url(key),
+                        key=key,
+                        project=issues[index].project_key.upper(),
+                        issue_type=issues[index].issue_type,
+                        summary=issues[index].summary,
+                    )
         items.sort(key=lambda i: i.index)
         ok = sum(1 for i in items if i.key)
         return BatchResult(created=ok, failed=len(items) - ok, items=items)
@@ -196,8 +234,16 @@ def register(registry: ToolRegistry, access: IssueAccess) -> None:
         """Change fields of an issue; only what you pass changes."""
         key = check_issue_key(issue_key)
         jira = access.jira
-        body = await build_fields(summary=summary, description=description, assignee=assignee, priority=priority,
-                                  labels=labels, components=components, parent_key=parent_key, fields=fields)
+        body = await build_fields(
+            summary=summary,
+            description=description,
+            assignee=assignee,
+            priority=priority,
+            labels=labels,
+            components=components,
+            parent_key=parent_key,
+            fields=fields,
+        )
         update: dict[str, Any] = {}
         ops = [{"add": label} for label in add_labels or []] + [{"remove": label} for label in remove_labels or []]
         if ops:
@@ -206,11 +252,16 @@ def register(registry: ToolRegistry, access: IssueAccess) -> None:
             update["labels"] = ops
         if not body and not update:
             raise JiraValidationError("nothing to change: pass at least one field")
-        await jira.put(jira.api("/issue/{key}"), key=key, json={"fields": body, "update": update},
-                       not_found=("ISSUE_NOT_FOUND", f"issue {key}"))
+        await jira.put(
+            jira.api("/issue/{key}"),
+            key=key,
+            json={"fields": body, "update": update},
+            not_found=("ISSUE_NOT_FOUND", f"issue {key}"),
+        )
         changed = sorted(set(body) | set(update))
-        events.emit("issue.updated", f"{key} updated: {', '.join(changed)}", url=jira.browse_url(key), key=key,
-                    fields=changed)
+        events.emit(
+            "issue.updated", f"{key} updated: {', '.join(changed)}", url=jira.browse_url(key), key=key, fields=changed
+        )
         return Done(key=key, url=jira.browse_url(key), message=f"updated {key}: {', '.join(changed)}")
 
     async def assign_issue(
@@ -227,10 +278,17 @@ def register(registry: ToolRegistry, access: IssueAccess) -> None:
             user = await access.find_user(assignee)
             body = access.user_ref(user) or {}
             who = user.get("displayName") or assignee
-        await jira.put(jira.api("/issue/{key}/assignee"), key=key, json=body,
-                       not_found=("ISSUE_NOT_FOUND", f"issue {key}"))
-        events.emit("issue.updated", f"{key} assigned to {who}", url=jira.browse_url(key), key=key,
-                    fields=["assignee"], assignee=who)
+        await jira.put(
+            jira.api("/issue/{key}/assignee"), key=key, json=body, not_found=("ISSUE_NOT_FOUND", f"issue {key}")
+        )
+        events.emit(
+            "issue.updated",
+            f"{key} assigned to {who}",
+            url=jira.browse_url(key),
+            key=key,
+            fields=["assignee"],
+            assignee=who,
+        )
         return Done(key=key, url=jira.browse_url(key), message=f"{key} assigned to {who}")
 
     async def delete_issue(
@@ -245,12 +303,22 @@ def register(registry: ToolRegistry, access: IssueAccess) -> None:
         if subtasks and not delete_subtasks:
             raise JiraValidationError(
                 f"{key} has {len(subtasks)} subtask(s) ({', '.join(s['key'] for s in subtasks[:5])}); "
-                "pass delete_subtasks=true to delete them too")
-        await jira.delete(jira.api("/issue/{key}"), key=key, params={"deleteSubtasks": delete_subtasks},
-                          not_found=("ISSUE_NOT_FOUND", f"issue {key}"))
+                "pass delete_subtasks=true to delete them too"
+            )
+        await jira.delete(
+            jira.api("/issue/{key}"),
+            key=key,
+            params={"deleteSubtasks": delete_subtasks},
+            not_found=("ISSUE_NOT_FOUND", f"issue {key}"),
+        )
         summary = (issue.get("fields") or {}).get("summary")
-        events.emit("issue.deleted", f"{key} deleted: {summary}", key=key, summary=summary,
-                    subtasks=[s["key"] for s in subtasks])
+        events.emit(
+            "issue.deleted",
+            f"{key} deleted: {summary}",
+            key=key,
+            summary=summary,
+            subtasks=[s["key"] for s in subtasks],
+        )
         return Done(key=key, message=f"deleted {key}" + (f" and {len(subtasks)} subtask(s)" if subtasks else ""))
 
     async def transition_issue(
@@ -263,13 +331,16 @@ def register(registry: ToolRegistry, access: IssueAccess) -> None:
         """Move an issue through its workflow."""
         key = check_issue_key(issue_key)
         jira = access.jira
-        data = await jira.get(jira.api("/issue/{key}/transitions"), key=key, cache=False,
-                              not_found=("ISSUE_NOT_FOUND", f"issue {key}"))
+        data = await jira.get(
+            jira.api("/issue/{key}/transitions"), key=key, cache=False, not_found=("ISSUE_NOT_FOUND", f"issue {key}")
+        )
         options = (data or {}).get("transitions") or []
         wanted = transition.strip().lower()
-        match = next((t for t in options if str(t.get("id")) == wanted), None) or \
-            next((t for t in options if str((t.get("to") or {}).get("name", "")).lower() == wanted), None) or \
-            next((t for t in options if str(t.get("name", "")).lower() == wanted), None)
+        match = (
+            next((t for t in options if str(t.get("id")) == wanted), None)
+            or next((t for t in options if str((t.get("to") or {}).get("name", "")).lower() == wanted), None)
+            or next((t for t in options if str(t.get("name", "")).lower() == wanted), None)
+        )
         if match is None:
             available = ", ".join(f"{t['id']} {t['name']} → {(t.get('to') or {}).get('name')}" for t in options)
             raise JiraValidationError(f"{key} has no transition {transition!r}; available: {available or 'none'}")
@@ -282,11 +353,18 @@ def register(registry: ToolRegistry, access: IssueAccess) -> None:
             body["fields"] = extra
         if comment:
             body["update"] = {"comment": [{"add": {"body": jira.to_rich_text(comment)}}]}
-        await jira.post(jira.api("/issue/{key}/transitions"), key=key, json=body,
-                        not_found=("ISSUE_NOT_FOUND", f"issue {key}"))
+        await jira.post(
+            jira.api("/issue/{key}/transitions"), key=key, json=body, not_found=("ISSUE_NOT_FOUND", f"issue {key}")
+        )
         target = (match.get("to") or {}).get("name")
-        events.emit("issue.transitioned", f"{key} moved to {target}", url=jira.browse_url(key), key=key,
-                    status=target, transition=match.get("name"))
+        events.emit(
+            "issue.transitioned",
+            f"{key} moved to {target}",
+            url=jira.browse_url(key),
+            key=key,
+            status=target,
+            transition=match.get("name"),
+        )
         return Done(key=key, url=jira.browse_url(key), message=f"{key} → {target}")
 
     async def add_comment(
@@ -305,10 +383,17 @@ def register(registry: ToolRegistry, access: IssueAccess) -> None:
             if kind not in ("role", "group") or not value:
                 raise JiraValidationError("visibility must be role:NAME or group:NAME")
             payload["visibility"] = {"type": kind, "value": value}
-        comment = await jira.post(jira.api("/issue/{key}/comment"), key=key, json=payload,
-                                  not_found=("ISSUE_NOT_FOUND", f"issue {key}"))
-        events.emit("issue.commented", f"{key} new comment", url=jira.browse_url(key), key=key,
-                    comment_id=str(comment.get("id")), excerpt=body[:200])
+        comment = await jira.post(
+            jira.api("/issue/{key}/comment"), key=key, json=payload, not_found=("ISSUE_NOT_FOUND", f"issue {key}")
+        )
+        events.emit(
+            "issue.commented",
+            f"{key} new comment",
+            url=jira.browse_url(key),
+            key=key,
+            comment_id=str(comment.get("id")),
+            excerpt=body[:200],
+        )
         return Done(key=key, url=jira.browse_url(key), message=f"comment {comment.get('id')} added to {key}")
 
     async def edit_comment(issue_key: IssueKey, comment_id: str, body: Markdown) -> Done:
@@ -317,11 +402,21 @@ def register(registry: ToolRegistry, access: IssueAccess) -> None:
         jira = access.jira
         if not comment_id.isdigit():
             raise JiraValidationError("comment_id must be the numeric id shown by get_comments")
-        await jira.put(jira.api("/issue/{key}/comment/{id}"), key=key, id=comment_id,
-                       json={"body": jira.to_rich_text(body)},
-                       not_found=("COMMENT_NOT_FOUND", f"comment {comment_id} on {key}"))
-        events.emit("issue.commented", f"{key} comment {comment_id} edited", url=jira.browse_url(key), key=key,
-                    comment_id=comment_id, excerpt=body[:200])
+        await jira.put(
+            jira.api("/issue/{key}/comment/{id}"),
+            key=key,
+            id=comment_id,
+            json={"body": jira.to_rich_text(body)},
+            not_found=("COMMENT_NOT_FOUND", f"comment {comment_id} on {key}"),
+        )
+        events.emit(
+            "issue.commented",
+            f"{key} comment {comment_id} edited",
+            url=jira.browse_url(key),
+            key=key,
+            comment_id=comment_id,
+            excerpt=body[:200],
+        )
         return Done(key=key, message=f"comment {comment_id} on {key} updated")
 
     async def add_worklog(
@@ -339,10 +434,17 @@ def register(registry: ToolRegistry, access: IssueAccess) -> None:
             payload["started"] = _jira_datetime(started)
         if comment:
             payload["comment"] = jira.to_rich_text(comment)
-        worklog = await jira.post(jira.api("/issue/{key}/worklog"), key=key, json=payload,
-                                  not_found=("ISSUE_NOT_FOUND", f"issue {key}"))
-        events.emit("issue.updated", f"{key} {time_spent} logged", url=jira.browse_url(key), key=key,
-                    fields=["worklog"], seconds=seconds)
+        worklog = await jira.post(
+            jira.api("/issue/{key}/worklog"), key=key, json=payload, not_found=("ISSUE_NOT_FOUND", f"issue {key}")
+        )
+        events.emit(
+            "issue.updated",
+            f"{key} {time_spent} logged",
+            url=jira.browse_url(key),
+            key=key,
+            fields=["worklog"],
+            seconds=seconds,
+        )
         return Done(key=key, message=f"logged {time_spent.strip()} on {key} (worklog {worklog.get('id')})")
 
     async def link_issues(
@@ -357,23 +459,38 @@ def register(registry: ToolRegistry, access: IssueAccess) -> None:
         types = await jira.get(jira.api("/issueLinkType"))
         known = {t["name"].lower(): t for t in (types or {}).get("issueLinkTypes") or []}
         wanted = link_type.strip().lower()
-        chosen = known.get(wanted) or next((t for t in known.values() if wanted in
-                                            (t.get("outward", "").lower(), t.get("inward", "").lower())), None)
+        chosen = known.get(wanted) or next(
+            (t for t in known.values() if wanted in (t.get("outward", "").lower(), t.get("inward", "").lower())), None
+        )
         if chosen is None:
-            raise JiraValidationError(f"unknown link type {link_type!r}; use one of: "
-                                      f"{', '.join(t['name'] for t in known.values())}")
+            raise JiraValidationError(
+                f"unknown link type {link_type!r}; use one of: {', '.join(t['name'] for t in known.values())}"
+            )
         inward, outward = (source, target)
         if wanted == chosen.get("inward", "").lower() and wanted != chosen.get("outward", "").lower():
             inward, outward = target, source  # "is blocked by": the target blocks the source
-        payload: dict[str, Any] = {"type": {"name": chosen["name"]}, "inwardIssue": {"key": inward},
-                                   "outwardIssue": {"key": outward}}
+        payload: dict[str, Any] = {
+            "type": {"name": chosen["name"]},
+            "inwardIssue": {"key": inward},
+            "outwardIssue": {"key": outward},
+        }
         if comment:
             payload["comment"] = {"body": jira.to_rich_text(comment)}
-        await jira.post(jira.api("/issueLink"), json=payload, not_found=("ISSUE_NOT_FOUND", f"issue {source} or {target}"),
-                        invalidate=[jira.api(f"/issue/{source}"), jira.api(f"/issue/{target}")])
+        await jira.post(
+            jira.api("/issueLink"),
+            json=payload,
+            not_found=("ISSUE_NOT_FOUND", f"issue {source} or {target}"),
+            invalidate=[jira.api(f"/issue/{source}"), jira.api(f"/issue/{target}")],
+        )
         verb = chosen["outward"] if (inward, outward) == (source, target) else chosen["inward"]
-        events.emit("issue.updated", f"{source} {verb} {target}", url=jira.browse_url(source), key=source,
-                    fields=["issuelinks"], target=target)
+        events.emit(
+            "issue.updated",
+            f"{source} {verb} {target}",
+            url=jira.browse_url(source),
+            key=source,
+            fields=["issuelinks"],
+            target=target,
+        )
         return Done(key=source, message=f"{source} {verb} {target}")
 
     async def remove_issue_link(link_id: Annotated[str, Field(description="Link id from get_issue")]) -> Done:

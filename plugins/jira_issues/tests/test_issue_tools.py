@@ -40,8 +40,7 @@ async def test_get_issue_is_compact_and_complete(call: Callable[..., Any]) -> No
     assert len(text) <= 1800
 
 
-async def test_get_issue_comments_links_subtasks_in_one_request(call: Callable[..., Any],
-                                                                sandbox: SandboxApp) -> None:
+async def test_get_issue_comments_links_subtasks_in_one_request(call: Callable[..., Any], sandbox: SandboxApp) -> None:
     await call("get_issue", issue_key="ENG-1")  # warms the field metadata cache
     before = len(sandbox.requests)
     result = await call("get_issue", issue_key="ENG-10", comment_limit=1)
@@ -59,8 +58,9 @@ async def test_get_issue_extra_fields_by_name(call: Callable[..., Any]) -> None:
     assert bad.code == "VALIDATION_ERROR" and "did you mean 'Team'" in bad.text
 
 
-@pytest.mark.parametrize(("key", "code"), [("ENG-999", "ISSUE_NOT_FOUND"), ("eng 5", "VALIDATION_ERROR"),
-                                           ("ENG-0", "VALIDATION_ERROR")])
+@pytest.mark.parametrize(
+    ("key", "code"), [("ENG-999", "ISSUE_NOT_FOUND"), ("eng 5", "VALIDATION_ERROR"), ("ENG-0", "VALIDATION_ERROR")]
+)
 async def test_get_issue_errors(call: Callable[..., Any], key: str, code: str) -> None:
     assert (await call("get_issue", issue_key=key)).code == code
 
@@ -77,8 +77,9 @@ async def test_search_pages_with_token(call: Callable[..., Any]) -> None:
     first = await call("search_issues", jql="project = OPS ORDER BY key ASC", limit=10)
     assert len(first.data["issues"]) == 10 and first.data["next_page_token"]
     assert first.text.splitlines()[1].startswith("- OPS-1 [Done] Rotate TLS certificates")
-    second = await call("search_issues", jql="project = OPS ORDER BY key ASC", limit=20,
-                        page_token=first.data["next_page_token"])
+    second = await call(
+        "search_issues", jql="project = OPS ORDER BY key ASC", limit=20, page_token=first.data["next_page_token"]
+    )
     assert len(second.data["issues"]) == 14 and "next_page_token" not in second.data
     assert second.data["issues"][0]["key"] == "OPS-11"
 
@@ -104,14 +105,25 @@ async def test_search_with_extra_fields(call: Callable[..., Any]) -> None:
 
 
 # create / update / assign / delete -----------------------------------------------------------------
-async def test_create_issue_resolves_names(make_app: Callable[..., Any], connect: Callable[..., Any],
-                                           call_tool: Callable[..., Any], sandbox: SandboxApp) -> None:
+async def test_create_issue_resolves_names(
+    make_app: Callable[..., Any], connect: Callable[..., Any], call_tool: Callable[..., Any], sandbox: SandboxApp
+) -> None:
     app = make_app(PLUGIN)
     async with connect(app) as client:
-        created = await call_tool(client, "create_issue", project_key="eng", summary="Add SSO audit",
-                                  issue_type="Story", description="Hello **world**\n\n- one", assignee="carol",
-                                  priority="High", labels=["security"], components=["API"], parent_key="ENG-2",
-                                  fields={"Story point estimate": 5, "Team": "Growth"})
+        created = await call_tool(
+            client,
+            "create_issue",
+            project_key="eng",
+            summary="Add SSO audit",
+            issue_type="Story",
+            description="Hello **world**\n\n- one",
+            assignee="carol",
+            priority="High",
+            labels=["security"],
+            components=["API"],
+            parent_key="ENG-2",
+            fields={"Story point estimate": 5, "Team": "Growth"},
+        )
         assert not created.is_error, created.text
         key = created.data["key"]
         detail = await call_tool(client, "get_issue", issue_key=key)
@@ -130,26 +142,33 @@ async def test_create_issue_validate_only_creates_nothing(call: Callable[..., An
     assert len(sandbox.store.issues) == before
 
 
-@pytest.mark.parametrize(("arguments", "code", "fragment"), [
-    ({"project_key": "NOPE", "summary": "x"}, "PROJECT_NOT_FOUND", "NOPE"),
-    ({"project_key": "ENG", "summary": "x", "issue_type": "Saga"}, "VALIDATION_ERROR", "use one of"),
-    ({"project_key": "ENG", "summary": "x", "assignee": "nobody-at-all"}, "VALIDATION_ERROR", "no Jira user"),
-    ({"project_key": "ENG", "summary": "x", "fields": {"Colour": "red"}}, "VALIDATION_ERROR", "unknown field"),
-    ({"project_key": "ENG", "summary": "x", "priority": "Urgent"}, "VALIDATION_ERROR", "priority"),
-    ({"project_key": "ENG", "summary": "x", "labels": ["two words"]}, "VALIDATION_ERROR", "spaces"),
-])
-async def test_create_issue_errors(call: Callable[..., Any], arguments: dict[str, Any], code: str,
-                                   fragment: str) -> None:
+@pytest.mark.parametrize(
+    ("arguments", "code", "fragment"),
+    [
+        ({"project_key": "NOPE", "summary": "x"}, "PROJECT_NOT_FOUND", "NOPE"),
+        ({"project_key": "ENG", "summary": "x", "issue_type": "Saga"}, "VALIDATION_ERROR", "use one of"),
+        ({"project_key": "ENG", "summary": "x", "assignee": "nobody-at-all"}, "VALIDATION_ERROR", "no Jira user"),
+        ({"project_key": "ENG", "summary": "x", "fields": {"Colour": "red"}}, "VALIDATION_ERROR", "unknown field"),
+        ({"project_key": "ENG", "summary": "x", "priority": "Urgent"}, "VALIDATION_ERROR", "priority"),
+        ({"project_key": "ENG", "summary": "x", "labels": ["two words"]}, "VALIDATION_ERROR", "spaces"),
+    ],
+)
+async def test_create_issue_errors(
+    call: Callable[..., Any], arguments: dict[str, Any], code: str, fragment: str
+) -> None:
     result = await call("create_issue", **arguments)
     assert result.code == code and fragment in result.text
 
 
 async def test_create_issues_reports_each_item(call: Callable[..., Any]) -> None:
-    result = await call("create_issues", issues=[
-        {"project_key": "OPS", "summary": "first"},
-        {"project_key": "OPS", "summary": "bad type", "issue_type": "Saga"},
-        {"project_key": "OPS", "summary": "third", "assignee": "nobody-at-all"},
-    ])
+    result = await call(
+        "create_issues",
+        issues=[
+            {"project_key": "OPS", "summary": "first"},
+            {"project_key": "OPS", "summary": "bad type", "issue_type": "Saga"},
+            {"project_key": "OPS", "summary": "third", "assignee": "nobody-at-all"},
+        ],
+    )
     assert result.data["created"] == 1 and result.data["failed"] == 2
     items = result.data["items"]
     assert items[0]["key"].startswith("OPS-") and "issuetype" in items[1]["error"]
@@ -157,8 +176,14 @@ async def test_create_issues_reports_each_item(call: Callable[..., Any]) -> None
 
 
 async def test_update_issue_fields_and_labels(call: Callable[..., Any], sandbox: SandboxApp) -> None:
-    result = await call("update_issue", issue_key="ENG-30", summary="Warm the cache", add_labels=["perf"],
-                        priority="Highest", fields={"Story point estimate": 8})
+    result = await call(
+        "update_issue",
+        issue_key="ENG-30",
+        summary="Warm the cache",
+        add_labels=["perf"],
+        priority="Highest",
+        fields={"Story point estimate": 8},
+    )
     assert not result.is_error and "labels" in result.text
     issue = sandbox.store.issues["ENG-30"]
     assert issue.fields["summary"] == "Warm the cache" and "perf" in issue.fields["labels"]
@@ -199,7 +224,10 @@ async def test_delete_is_annotated_destructive(client: Any) -> None:
 async def test_transitions_by_status_name_and_id(call: Callable[..., Any], sandbox: SandboxApp) -> None:
     listed = await call("get_transitions", issue_key="OPS-4")
     assert listed.data["status"] == "To Do" and {t["to"] for t in listed.data["transitions"]} == {
-        "In Progress", "In Review", "Done"}
+        "In Progress",
+        "In Review",
+        "Done",
+    }
     moved = await call("transition_issue", issue_key="OPS-4", transition="in progress", comment="Starting")
     assert moved.text.startswith("OPS-4 → In Progress")
     done = await call("transition_issue", issue_key="OPS-4", transition="41", resolution="Won't Do")
@@ -212,8 +240,12 @@ async def test_transitions_by_status_name_and_id(call: Callable[..., Any], sandb
 
 # comments, worklogs, links, changelog -------------------------------------------------------------
 async def test_comments_add_edit_page(call: Callable[..., Any], sandbox: SandboxApp) -> None:
-    added = await call("add_comment", issue_key="OPS-2", body="Looks **fine**, ping [@Bob](mention:acc-bob)",
-                       visibility="role:Developers")
+    added = await call(
+        "add_comment",
+        issue_key="OPS-2",
+        body="Looks **fine**, ping [@Bob](mention:acc-bob)",
+        visibility="role:Developers",
+    )
     assert not added.is_error
     comment = sandbox.store.issues["OPS-2"].comments[-1]
     assert comment["visibility"] == {"type": "role", "value": "Developers"}
@@ -228,15 +260,17 @@ async def test_comments_add_edit_page(call: Callable[..., Any], sandbox: Sandbox
 
 
 async def test_worklogs(call: Callable[..., Any]) -> None:
-    assert not (await call("add_worklog", issue_key="OPS-6", time_spent="1h 30m", comment="pairing",
-                           started="2026-12-01T09:30")).is_error
+    assert not (
+        await call("add_worklog", issue_key="OPS-6", time_spent="1h 30m", comment="pairing", started="2026-12-01T09:30")
+    ).is_error
     await call("add_worklog", issue_key="OPS-6", time_spent="1d")
     logs = await call("get_worklogs", issue_key="OPS-6")
     assert logs.data["total"] == 2 and logs.data["total_time"] == "1d 1h 30m"
     assert "pairing" in logs.text
     assert (await call("add_worklog", issue_key="OPS-6", time_spent="soon")).code == "VALIDATION_ERROR"
-    assert (await call("add_worklog", issue_key="OPS-6", time_spent="1h", started="yesterday")).code == \
-        "VALIDATION_ERROR"
+    assert (
+        await call("add_worklog", issue_key="OPS-6", time_spent="1h", started="yesterday")
+    ).code == "VALIDATION_ERROR"
 
 
 async def test_links(call: Callable[..., Any]) -> None:
@@ -252,8 +286,9 @@ async def test_links(call: Callable[..., Any]) -> None:
     link_id = detail.data["links"][0]["id"]
     assert not (await call("remove_issue_link", link_id=link_id)).is_error
     assert (await call("remove_issue_link", link_id=link_id)).code == "LINK_NOT_FOUND"
-    assert (await call("link_issues", issue_key="ENG-30", link_type="Haunts", target_issue_key="ENG-31")).code == \
-        "VALIDATION_ERROR"
+    assert (
+        await call("link_issues", issue_key="ENG-30", link_type="Haunts", target_issue_key="ENG-31")
+    ).code == "VALIDATION_ERROR"
 
 
 async def test_changelog_filters_fields(call: Callable[..., Any]) -> None:
@@ -279,17 +314,27 @@ async def test_projects_users_fields(call: Callable[..., Any]) -> None:
 
 
 # policy ----------------------------------------------------------------------------------------------
-async def test_read_only_mode_hides_every_write_tool(make_app: Callable[..., Any],
-                                                     connect: Callable[..., Any]) -> None:
+async def test_read_only_mode_hides_every_write_tool(make_app: Callable[..., Any], connect: Callable[..., Any]) -> None:
     async with connect(make_app(PLUGIN, read_only_mode=True)) as client:
         names = {t.name for t in (await client.list_tools()).tools}
-    assert names == {"get_issue", "search_issues", "get_transitions", "get_comments", "get_worklogs",
-                     "get_issue_changelog", "list_projects", "get_project", "search_users", "search_fields",
-                     "get_link_types"}
+    assert names == {
+        "get_issue",
+        "search_issues",
+        "get_transitions",
+        "get_comments",
+        "get_worklogs",
+        "get_issue_changelog",
+        "list_projects",
+        "get_project",
+        "search_users",
+        "search_fields",
+        "get_link_types",
+    }
 
 
-async def test_whitelist_applies_to_every_tool_and_to_jql(make_app: Callable[..., Any], connect: Callable[..., Any],
-                                                          call_tool: Callable[..., Any]) -> None:
+async def test_whitelist_applies_to_every_tool_and_to_jql(
+    make_app: Callable[..., Any], connect: Callable[..., Any], call_tool: Callable[..., Any]
+) -> None:
     async with connect(make_app(PLUGIN, jira_project_whitelist=["OPS"])) as client:
         search = await call_tool(client, "search_issues", jql="project = ENG", limit=5)
         assert search.data["issues"] == [] and search.data["jql"] == "project in (OPS) AND (project = ENG)"
@@ -303,8 +348,9 @@ async def test_whitelist_applies_to_every_tool_and_to_jql(make_app: Callable[...
         assert [p["key"] for p in projects.data["projects"]] == ["OPS"]
 
 
-async def test_every_write_emits_an_event(make_app: Callable[..., Any], connect: Callable[..., Any],
-                                          call_tool: Callable[..., Any]) -> None:
+async def test_every_write_emits_an_event(
+    make_app: Callable[..., Any], connect: Callable[..., Any], call_tool: Callable[..., Any]
+) -> None:
     app = make_app(PLUGIN)
     async with connect(app) as client:
         await call_tool(client, "update_issue", issue_key="OPS-1", summary="renamed")
@@ -312,7 +358,11 @@ async def test_every_write_emits_an_event(make_app: Callable[..., Any], connect:
         await call_tool(client, "add_comment", issue_key="OPS-3", body="done")
         await call_tool(client, "delete_issue", issue_key="OPS-24")
     assert [e.type for e in app.services.events.recent] == [
-        "issue.updated", "issue.transitioned", "issue.commented", "issue.deleted"]
+        "issue.updated",
+        "issue.transitioned",
+        "issue.commented",
+        "issue.deleted",
+    ]
     assert app.services.events.recent[1].data["status"] == "Done"
 
 

@@ -14,8 +14,14 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 __version__ = "0.1.0"
 
-_EMOJI = {"issue.created": ":new:", "issue.transitioned": ":arrow_right:", "issue.commented": ":speech_balloon:",
-          "issue.deleted": ":wastebasket:", "sprint.started": ":rocket:", "sprint.closed": ":checkered_flag:"}
+_EMOJI = {
+    "issue.created": ":new:",
+    "issue.transitioned": ":arrow_right:",
+    "issue.commented": ":speech_balloon:",
+    "issue.deleted": ":wastebasket:",
+    "sprint.started": ":rocket:",
+    "sprint.closed": ":checkered_flag:",
+}
 
 
 class SlackSettings(BaseSettings):
@@ -58,8 +64,15 @@ def register_notifiers(registry: NotifierRegistry) -> None:
     settings = registry.services.plugin_settings(SlackSettings)
     if settings.webhook_url is None:
         return
-    registry.add(WebhookNotifier("slack", settings.webhook_url.get_secret_value(), render,
-                                 events=settings.events, timeout=settings.timeout_ms / 1000))
+    registry.add(
+        WebhookNotifier(
+            "slack",
+            settings.webhook_url.get_secret_value(),
+            render,
+            events=settings.events,
+            timeout=settings.timeout_ms / 1000,
+        )
+    )
 
 
 @hookimpl

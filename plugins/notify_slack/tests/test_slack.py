@@ -47,10 +47,12 @@ async def test_delivers_events_from_write_tools(make_app: Callable[..., Any], mo
         bus.emit("sprint.started", "Sprint 6 started")
         await bus.drain(timeout=5)
         runner.cancel()
-    assert [c.request.read() for c in route.calls][0].startswith(b'{"text":":new: ENG-9 created: x"')
+    assert next(c.request.read() for c in route.calls).startswith(b'{"text":":new: ENG-9 created: x"')
     assert route.call_count == 2
-    assert app.services.metrics.registry.get_sample_value(
-        "notifications_total", {"notifier": "slack", "outcome": "sent"}) == 2
+    assert (
+        app.services.metrics.registry.get_sample_value("notifications_total", {"notifier": "slack", "outcome": "sent"})
+        == 2
+    )
 
 
 async def test_failures_are_webhook_failed_without_the_url(captured_logs: Callable[[], Any]) -> None:
@@ -62,13 +64,17 @@ async def test_failures_are_webhook_failed_without_the_url(captured_logs: Callab
         mock.post(URL).mock(side_effect=httpx.ConnectError("boom"))
         with pytest.raises(WebhookError) as unreachable:
             await notifier.send(Event("issue.created", "x"))
-    assert str(info.value) == "WEBHOOK_FAILED: slack webhook answered HTTP 404: the webhook was deleted or the URL is wrong"
+    assert (
+        str(info.value)
+        == "WEBHOOK_FAILED: slack webhook answered HTTP 404: the webhook was deleted or the URL is wrong"
+    )
     assert "unreachable" in str(unreachable.value)
     assert "SECRET" not in str(info.value) + str(unreachable.value)
 
 
-async def test_dispatcher_retries_then_counts_failure(make_app: Callable[..., Any], monkeypatch: pytest.MonkeyPatch,
-                                                      captured_logs: Callable[[], Any]) -> None:
+async def test_dispatcher_retries_then_counts_failure(
+    make_app: Callable[..., Any], monkeypatch: pytest.MonkeyPatch, captured_logs: Callable[[], Any]
+) -> None:
     monkeypatch.setenv("SLACK_WEBHOOK_URL", URL)
     app = make_app([("slack", jira_mcp_slack)])
     bus = app.services.events
@@ -81,8 +87,12 @@ async def test_dispatcher_retries_then_counts_failure(make_app: Callable[..., An
         await bus.drain(timeout=5)
         runner.cancel()
     assert route.call_count == 3
-    assert app.services.metrics.registry.get_sample_value(
-        "notifications_total", {"notifier": "slack", "outcome": "failed"}) == 1
+    assert (
+        app.services.metrics.registry.get_sample_value(
+            "notifications_total", {"notifier": "slack", "outcome": "failed"}
+        )
+        == 1
+    )
     raw = captured_logs.raw.getvalue()
     assert "WEBHOOK_FAILED" in raw and "abcdefSECRET" not in raw
 

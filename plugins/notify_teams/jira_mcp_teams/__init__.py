@@ -39,8 +39,10 @@ class TeamsSettings(BaseSettings):
             return None
         parts = urlsplit(value.get_secret_value())
         if parts.scheme != "https" or not any((parts.hostname or "").endswith(h) for h in _HOSTS):
-            raise ValueError("must be an https Teams incoming-webhook or Workflows URL "
-                             "(*.webhook.office.com, *.logic.azure.com, ...)")
+            raise ValueError(
+                "must be an https Teams incoming-webhook or Workflows URL "
+                "(*.webhook.office.com, *.logic.azure.com, ...)"
+            )
         return value
 
 
@@ -48,19 +50,35 @@ def render(event: Event) -> dict[str, Any]:
     """An Adaptive Card message, the format both Teams webhooks and Workflows accept."""
     body: list[dict[str, Any]] = [
         {"type": "TextBlock", "text": event.summary, "weight": "Bolder", "wrap": True},
-        {"type": "TextBlock", "text": f"{event.type} · {event.timestamp:%Y-%m-%d %H:%M} UTC", "isSubtle": True,
-         "spacing": "None", "wrap": True},
+        {
+            "type": "TextBlock",
+            "text": f"{event.type} · {event.timestamp:%Y-%m-%d %H:%M} UTC",
+            "isSubtle": True,
+            "spacing": "None",
+            "wrap": True,
+        },
     ]
-    facts = [{"title": k, "value": str(v)} for k, v in event.data.items()
-             if v not in (None, "", []) and k in ("key", "project", "status", "assignee", "name", "state")]
+    facts = [
+        {"title": k, "value": str(v)}
+        for k, v in event.data.items()
+        if v not in (None, "", []) and k in ("key", "project", "status", "assignee", "name", "state")
+    ]
     if facts:
         body.append({"type": "FactSet", "facts": facts})
-    card: dict[str, Any] = {"type": "AdaptiveCard", "version": "1.4",
-                            "$schema": "http://adaptivecards.io/schemas/adaptive-card.json", "body": body}
+    card: dict[str, Any] = {
+        "type": "AdaptiveCard",
+        "version": "1.4",
+        "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
+        "body": body,
+    }
     if event.url:
         card["actions"] = [{"type": "Action.OpenUrl", "title": "Open in Jira", "url": event.url}]
-    return {"type": "message", "attachments": [
-        {"contentType": "application/vnd.microsoft.card.adaptive", "contentUrl": None, "content": card}]}
+    return {
+        "type": "message",
+        "attachments": [
+            {"contentType": "application/vnd.microsoft.card.adaptive", "contentUrl": None, "content": card}
+        ],
+    }
 
 
 @hookimpl
@@ -73,8 +91,15 @@ def register_notifiers(registry: NotifierRegistry) -> None:
     settings = registry.services.plugin_settings(TeamsSettings)
     if settings.webhook_url is None:
         return
-    registry.add(WebhookNotifier("teams", settings.webhook_url.get_secret_value(), render,
-                                 events=settings.events, timeout=settings.timeout_ms / 1000))
+    registry.add(
+        WebhookNotifier(
+            "teams",
+            settings.webhook_url.get_secret_value(),
+            render,
+            events=settings.events,
+            timeout=settings.timeout_ms / 1000,
+        )
+    )
 
 
 @hookimpl

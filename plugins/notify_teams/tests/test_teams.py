@@ -19,8 +19,12 @@ URL = "https://acme.webhook.office.com/webhookb2/abc@def/IncomingWebhook/SECRET/
 
 
 def test_adaptive_card() -> None:
-    event = Event("issue.transitioned", "ENG-1 moved to Done", url="https://x/browse/ENG-1",
-                  data={"key": "ENG-1", "status": "Done", "ignored": "x"})
+    event = Event(
+        "issue.transitioned",
+        "ENG-1 moved to Done",
+        url="https://x/browse/ENG-1",
+        data={"key": "ENG-1", "status": "Done", "ignored": "x"},
+    )
     payload = jira_mcp_teams.render(event)
     card = payload["attachments"][0]["content"]
     assert payload["type"] == "message" and card["type"] == "AdaptiveCard"

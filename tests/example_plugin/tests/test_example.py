@@ -11,8 +11,9 @@ import pytest
 pytestmark = pytest.mark.anyio
 
 
-async def test_count_issues(make_app: Callable[..., Any], connect: Callable[..., Any],
-                            call_tool: Callable[..., Any]) -> None:
+async def test_count_issues(
+    make_app: Callable[..., Any], connect: Callable[..., Any], call_tool: Callable[..., Any]
+) -> None:
     app = make_app([("example", jira_mcp_example)])
     async with connect(app) as client:
         result = await call_tool(client, "count_issues", jql="project = OPS")
@@ -21,8 +22,9 @@ async def test_count_issues(make_app: Callable[..., Any], connect: Callable[...,
     assert result.text == "24 issue(s) match project = OPS"
 
 
-async def test_bad_jql_is_a_validation_error(make_app: Callable[..., Any], connect: Callable[..., Any],
-                                             call_tool: Callable[..., Any]) -> None:
+async def test_bad_jql_is_a_validation_error(
+    make_app: Callable[..., Any], connect: Callable[..., Any], call_tool: Callable[..., Any]
+) -> None:
     app = make_app([("example", jira_mcp_example)])
     async with connect(app) as client:
         result = await call_tool(client, "count_issues", jql="project = ")
