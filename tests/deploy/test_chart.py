@@ -26,11 +26,27 @@ CHART = ROOT / "helm" / "jira-mcp-server"
 HELM = os.environ.get("HELM") or shutil.which("helm")
 pytestmark = pytest.mark.skipif(not HELM, reason="helm not installed (nox -s deploy fetches it)")
 K8S_VERSIONS = ["1.29.0", "1.30.0", "1.31.0", "1.32.0", "1.33.0"]
-VALUES = {"default": [], "staging": ["-f", str(CHART / "values-staging.yaml")],
-          "production": ["-f", str(CHART / "values-production.yaml")]}
-ALL_ON = ["--set", "ingress.enabled=true", "--set", "autoscaling.enabled=true", "--set", "persistence.enabled=true",
-          "--set", "metrics.serviceMonitor.enabled=true", "--set", "metrics.prometheusRule.enabled=true",
-          "--set", "secrets.METRICS_AUTH_TOKEN=m" + "x" * 30, "--set", "transport.allowedOrigins={https://a.example}"]
+VALUES = {
+    "default": [],
+    "staging": ["-f", str(CHART / "values-staging.yaml")],
+    "production": ["-f", str(CHART / "values-production.yaml")],
+}
+ALL_ON = [
+    "--set",
+    "ingress.enabled=true",
+    "--set",
+    "autoscaling.enabled=true",
+    "--set",
+    "persistence.enabled=true",
+    "--set",
+    "metrics.serviceMonitor.enabled=true",
+    "--set",
+    "metrics.prometheusRule.enabled=true",
+    "--set",
+    "secrets.METRICS_AUTH_TOKEN=m" + "x" * 30,
+    "--set",
+    "transport.allowedOrigins={https://a.example}",
+]
 SECRET = "jira-token-" + "s" * 24
 
 
@@ -40,8 +56,9 @@ def helm(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 def render(*args: str) -> list[dict[str, Any]]:
-    result = helm("template", "jira", str(CHART), "--namespace", "tools", "--set", f"secrets.JIRA_API_TOKEN={SECRET}",
-                  *args)
+    result = helm(
+        "template", "jira", str(CHART), "--namespace", "tools", "--set", f"secrets.JIRA_API_TOKEN={SECRET}", *args
+    )
     assert result.returncode == 0, result.stderr
     return [doc for doc in yaml.safe_load_all(result.stdout) if doc]
 
@@ -56,13 +73,16 @@ def test_lint_strict(name: str) -> None:
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    (["--set", "replicaCount=two"], "replicaCount"),
-    (["--set", "image.repository="], "repository"),
-    (["--set", "service.port=99999"], "port"),
-    (["--set", "config.LOG_LEVEL=LOUD"], "LOG_LEVEL"),
-    (["--set", "config.JIRA_API_TOKEN=leak"], "config"),
-])
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--set", "replicaCount=two"], "replicaCount"),
+        (["--set", "image.repository="], "repository"),
+        (["--set", "service.port=99999"], "port"),
+        (["--set", "config.LOG_LEVEL=LOUD"], "LOG_LEVEL"),
+        (["--set", "config.JIRA_API_TOKEN=leak"], "config"),
+    ],
+)
 def test_bad_values_fail_through_the_schema(args: list[str], message: str) -> None:
     result = helm("lint", "--strict", str(CHART), *args)
     assert result.returncode != 0
@@ -89,7 +109,9 @@ def test_crd_shapes() -> None:
     monitor = kinds["ServiceMonitor"]
     assert monitor["apiVersion"] == "monitoring.coreos.com/v1"
     endpoint = monitor["spec"]["endpoints"][0]
-    assert endpoint["path"] == "/metrics" and endpoint["port"] == "http" and endpoint["authorization"]["type"] == "Bearer"
+    assert (
+        endpoint["path"] == "/metrics" and endpoint["port"] == "http" and endpoint["authorization"]["type"] == "Bearer"
+    )
     rule = kinds["PrometheusRule"]
     assert rule["apiVersion"] == "monitoring.coreos.com/v1"
     for item in rule["spec"]["groups"][0]["rules"]:
@@ -113,8 +135,10 @@ def test_deployment_promises() -> None:
     assert spec["securityContext"]["seccompProfile"]["type"] == "RuntimeDefault"
     assert spec["automountServiceAccountToken"] is False
     assert spec["serviceAccountName"] == "jira-mcp-service-account"
-    assert container["resources"] == {"requests": {"cpu": "500m", "memory": "512Mi"},
-                                      "limits": {"cpu": "1000m", "memory": "1Gi"}}
+    assert container["resources"] == {
+        "requests": {"cpu": "500m", "memory": "512Mi"},
+        "limits": {"cpu": "1000m", "memory": "1Gi"},
+    }
     assert deployment["spec"]["strategy"]["rollingUpdate"]["maxUnavailable"] == 0
     assert "checksum/config" in deployment["spec"]["template"]["metadata"]["annotations"]
     assert spec["terminationGracePeriodSeconds"] > 20  # longer than SHUTDOWN_GRACE_SECONDS
@@ -183,8 +207,7 @@ def test_network_policy() -> None:
 
 def test_alerts_use_metrics_the_server_exports(serve: Callable[..., Any]) -> None:
     server = serve()
-    exported = {m.group(1) for m in re.finditer(r"^# TYPE (\w+) (\w+)", httpx.get(server.url + "/metrics").text,
-                                                 re.M)}
+    exported = {m.group(1) for m in re.finditer(r"^# TYPE (\w+) (\w+)", httpx.get(server.url + "/metrics").text, re.M)}
     histogram_series = {f"{name}_{suffix}" for name in exported for suffix in ("bucket", "count", "sum", "total")}
     known = exported | histogram_series
     rules = by_kind(render(*ALL_ON))["PrometheusRule"]["spec"]["groups"][0]["rules"]
@@ -195,7 +218,9 @@ def test_alerts_use_metrics_the_server_exports(serve: Callable[..., Any]) -> Non
             assert metric in known, f"{rule['alert']} uses {metric}, which /metrics does not export"
     dashboard = json.loads((ROOT / "deploy" / "grafana" / "jira-mcp.json").read_text())
     for panel in dashboard["panels"]:
-        for metric in re.findall(r"\b([a-z_]+_(?:total|bucket|count|connections|in_flight))\b", panel["targets"][0]["expr"]):
+        for metric in re.findall(
+            r"\b([a-z_]+_(?:total|bucket|count|connections|in_flight))\b", panel["targets"][0]["expr"]
+        ):
             assert metric in known, f"dashboard panel {panel['title']} uses {metric}"
 
 
@@ -210,10 +235,12 @@ def test_dockerfile_passes_hadolint() -> None:
 def test_smoke_test_script(serve: Callable[..., Any]) -> None:
     token = "smoke-" + "t" * 30
     server = serve(env={"MCP_AUTH_TOKENS": token})
-    ok = subprocess.run(["sh", str(ROOT / "scripts" / "smoke-test.sh"), server.url, token], capture_output=True,
-                        text=True, timeout=60)
+    ok = subprocess.run(
+        ["sh", str(ROOT / "scripts" / "smoke-test.sh"), server.url, token], capture_output=True, text=True, timeout=60
+    )
     assert ok.returncode == 0, ok.stdout + ok.stderr
     assert "ok   tools/list" in ok.stdout
-    refused = subprocess.run(["sh", str(ROOT / "scripts" / "smoke-test.sh"), server.url, "wrong"],
-                             capture_output=True, text=True, timeout=60)
+    refused = subprocess.run(
+        ["sh", str(ROOT / "scripts" / "smoke-test.sh"), server.url, "wrong"], capture_output=True, text=True, timeout=60
+    )
     assert refused.returncode != 0

@@ -415,8 +415,9 @@ class JiraClient:
                     async with asyncio.timeout(self.timeout):
                         # One absolute URL, parsed once: httpx re-parses a relative URL and its params
                         # several times per request, which showed up as ~0.3 ms per call.
-                        target = httpx.URL(self.base_url + url, params=params) if params else \
-                            httpx.URL(self.base_url + url)
+                        target = (
+                            httpx.URL(self.base_url + url, params=params) if params else httpx.URL(self.base_url + url)
+                        )
                         response = await self._http.request(method, target, json=json)
                         body = await response.aread()
                 except (TimeoutError, httpx.TimeoutException) as exc:

@@ -1,6 +1,6 @@
 """The sandbox's seed organisation: deterministic for a given "now".
 
-Three projects (ENG with a scrum board and a full sprint history, OPS with a kanban board, MKT),
+Four projects (ENG with a scrum board and a full sprint history, OPS with a kanban board, MKT, SUP),
 ~100 issues across types, statuses, priorities, assignees, labels and components, epics with
 children, rich ADF comments, and resolutions inside the last weeks. The scrum history has scope
 change (an issue added after sprint start, one removed) and carry-over, with the expected report
@@ -57,6 +57,7 @@ PROJECTS: list[dict[str, Any]] = [
         "components": ["Website", "Content"],
         "versions": [],
     },
+    {"key": "SUP", "id": "10003", "name": "Customer Support", "lead": "acc-erin", "components": [], "versions": []},
 ]
 
 
@@ -411,6 +412,41 @@ def build_seed(now: datetime) -> tuple[list[SeedSprint], list[SeedIssue]]:
         if resolved is not None:
             issue.status_history.append((resolved, "In Progress", "Done"))
         issues.append(issue)
+
+    # SUP: open support tickets, all assigned, nothing resolved (no board).
+    sup_topics = [
+        "Cannot log in after password reset",
+        "Export times out for large projects",
+        "Wrong timezone in reports",
+        "Invoice shows old plan",
+        "SSO redirect loop",
+        "Slow search on mobile",
+        "API key rotation question",
+        "Webhook not firing",
+        "Missing attachments",
+        "CSV import fails on UTF-8 BOM",
+        "Two-factor codes rejected",
+        "Locked out of workspace",
+        "Duplicate notifications",
+        "Broken link in welcome e-mail",
+        "Data residency question",
+        "Feature request: dark theme",
+    ]
+    for index, topic in enumerate(sup_topics):
+        issues.append(
+            SeedIssue(
+                "SUP",
+                ["Bug", "Task"][index % 2],
+                topic,
+                status=["To Do", "In Progress"][index % 2],
+                priority=["High", "Medium", "Low"][index % 3],
+                assignee=people[(index + 4) % len(people)],
+                reporter="acc-erin",
+                created=now - (20 - index) * day,
+            )
+        )
+        if index % 2:
+            issues[-1].status_history.append((now - (19 - index) * day, "To Do", "In Progress"))
 
     # Sub-tasks under two ENG stories.
     for parent_index, names in ((4, ["Write OpenAPI schema", "Review with team"]), (9, ["Backend endpoint"])):

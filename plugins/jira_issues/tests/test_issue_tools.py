@@ -301,7 +301,7 @@ async def test_changelog_filters_fields(call: Callable[..., Any]) -> None:
 # projects, users, fields ----------------------------------------------------------------------------
 async def test_projects_users_fields(call: Callable[..., Any]) -> None:
     projects = await call("list_projects")
-    assert [p["key"] for p in projects.data["projects"]] == ["ENG", "OPS", "MKT"]
+    assert [p["key"] for p in projects.data["projects"]] == ["ENG", "OPS", "MKT", "SUP"]
     project = await call("get_project", project_key="ENG")
     assert project.data["components"] == ["API", "Web", "Infra"] and "Sub-task" in project.data["issue_types"]
     assert (await call("get_project", project_key="NOPE")).code == "PROJECT_NOT_FOUND"
@@ -370,3 +370,39 @@ async def test_field_metadata_is_cached(call: Callable[..., Any], sandbox: Sandb
     for key in ("ENG-6", "ENG-7", "ENG-8"):
         await call("get_issue", issue_key=key)
     assert sandbox.count("GET", "/rest/api/3/field") == 1
+
+
+async def test_data_center_flavour_uses_v2_wiki_and_offset_paging(
+    make_app: Callable[..., Any], connect: Callable[..., Any], call_tool: Callable[..., Any], sandbox: SandboxApp
+) -> None:
+    from jira_mcp.sandbox import CREDENTIALS
+
+    app = make_app(
+        PLUGIN,
+        jira_deployment="datacenter",
+        jira_personal_token=CREDENTIALS["personal_token"],
+        jira_api_token=None,
+        jira_email=None,
+    )
+    async with connect(app) as client:
+        issue = await call_tool(client, "get_issue", issue_key="ENG-6")
+        assert not issue.is_error, issue.text
+        assert "- covered by tests" in issue.text  # wiki markup read back as Markdown
+        first = await call_tool(client, "search_issues", jql="project = OPS ORDER BY key", limit=10)
+        assert first.data["total"] == 24 and first.data["next_page_token"] == "o:10"
+        second = await call_tool(client, "search_issues", jql="project = OPS ORDER BY key", limit=10, page_token="o:10")
+        assert second.data["issues"][0]["key"] == "OPS-11"
+        created = await call_tool(
+            client,
+            "create_issue",
+            project_key="OPS",
+            summary="DC ticket",
+            description="Some **bold** text",
+            assignee="bob",
+        )
+        assert not created.is_error, created.text
+    assert sandbox.count("GET", "/rest/api/2/issue/ENG-6") == 1
+    assert sandbox.count("POST", "/rest/api/3/search/jql") == 0
+    new = sandbox.store.issues[created.data["key"]]
+    assert new.fields["assignee"]["accountId"] == "acc-bob"
+    assert {"type": "strong"} in new.fields["description"]["content"][0]["content"][1]["marks"]
