@@ -86,6 +86,7 @@ def integration(session: nox.Session) -> None:
         "tests",
         "--ignore=tests/example_plugin",
         "--ignore=tests/conformance",
+        "--ignore=tests/deploy",
         *[str(p / "tests") for p in PLUGINS],
     )
 
