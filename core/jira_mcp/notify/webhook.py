@@ -6,14 +6,70 @@ The URL is a secret: it never appears in errors, logs or metrics.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import httpx
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode
 
 from jira_mcp.errors import WebhookError
 from jira_mcp.notify import Event
 
-__all__ = ["WebhookNotifier"]
+if TYPE_CHECKING:
+    from jira_mcp.registries import HealthCheckRegistry, NotifierRegistry
+
+__all__ = ["WebhookNotifier", "WebhookSettings", "register_webhook_health_check", "register_webhook_notifier"]
+
+
+class WebhookSettings(BaseSettings):
+    """Base of a webhook channel's settings; subclasses set ``env_prefix`` and validate the URL.
+
+    ``<PREFIX>WEBHOOK_URL`` enables the channel, ``<PREFIX>EVENTS`` filters event types (comma-separated,
+    prefixes such as ``sprint`` allowed; default all), ``<PREFIX>TIMEOUT_MS`` bounds one delivery.
+    """
+
+    webhook_url: SecretStr | None = None
+    events: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    timeout_ms: int = Field(10_000, ge=100, le=60_000)
+
+    @field_validator("events", mode="before")
+    @classmethod
+    def _csv(cls, value: Any) -> Any:
+        return [v.strip() for v in value.split(",") if v.strip()] if isinstance(value, str) else value
+
+
+def register_webhook_notifier(
+    registry: NotifierRegistry,
+    name: str,
+    settings_class: type[WebhookSettings],
+    render: Callable[[Event], dict[str, Any]],
+) -> None:
+    """Add a :class:`WebhookNotifier` when the channel's webhook URL is configured."""
+    settings = registry.services.plugin_settings(settings_class)
+    if settings.webhook_url is None:
+        return
+    registry.add(
+        WebhookNotifier(
+            name,
+            settings.webhook_url.get_secret_value(),
+            render,
+            events=settings.events,
+            timeout=settings.timeout_ms / 1000,
+        )
+    )
+
+
+def register_webhook_health_check(
+    registry: HealthCheckRegistry, name: str, settings_class: type[WebhookSettings]
+) -> None:
+    """A non-critical readiness entry saying whether the channel is configured (no network call)."""
+    settings = registry.services.plugin_settings(settings_class)
+    prefix = str(settings_class.model_config.get("env_prefix", "")).upper()
+
+    async def check() -> str:
+        return "webhook configured" if settings.webhook_url else f"disabled ({prefix}WEBHOOK_URL not set)"
+
+    registry.add(name, check, critical=False)
 
 
 class WebhookNotifier:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import base64
 import json
-import re
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from jira_mcp.jira.adf import adf_to_markdown, markdown_to_adf, wiki_to_markdown
+from jira_mcp.jira.durations import format_duration, parse_duration
 from jira_mcp.sandbox.jql import EvalContext, JqlError, parse_jql
 from jira_mcp.sandbox.store import (
     FIELDS,
@@ -31,7 +31,6 @@ if TYPE_CHECKING:
 from jira_mcp.sandbox.app import HttpError, parse_fields
 
 _DEFAULT_ORDER = [("created", True)]
-_DURATION = re.compile(r"(\d+(?:\.\d+)?)\s*([wdhm])", re.I)
 
 
 def _rich(value: Any, version: str) -> Any:
@@ -561,7 +560,7 @@ def register(app: SandboxApp) -> None:
         body = await ctx.json()
         seconds = body.get("timeSpentSeconds")
         if seconds is None and body.get("timeSpent"):
-            seconds = _duration(str(body["timeSpent"]))
+            seconds = parse_duration(str(body["timeSpent"])) or 0
         if not isinstance(seconds, int) or seconds <= 0:
             raise HttpError(400, errors={"timeLogged": "You must indicate the time spent working."})
         started = body.get("started") or jira_time(datetime.now(UTC))
@@ -579,7 +578,7 @@ def register(app: SandboxApp) -> None:
             "updateAuthor": ctx.user,
             "started": started,
             "timeSpentSeconds": seconds,
-            "timeSpent": _format_duration(seconds),
+            "timeSpent": format_duration(seconds),
             "created": jira_time(datetime.now(UTC)),
             "updated": jira_time(datetime.now(UTC)),
             "issueId": issue.id,
@@ -727,23 +726,6 @@ def _by_name_or_id(table: dict[str, dict[str, Any]], ref: Any) -> dict[str, Any]
     name = str(ref.get("name") or "").lower()
     rid = str(ref.get("id") or "")
     return next((v for v in table.values() if v["name"].lower() == name or v.get("id") == rid), None)
-
-
-def _duration(text: str) -> int:
-    parts = _DURATION.findall(text)
-    if not parts:
-        return 0
-    factors = {"w": 5 * 8 * 3600, "d": 8 * 3600, "h": 3600, "m": 60}
-    return int(sum(float(n) * factors[u.lower()] for n, u in parts))
-
-
-def _format_duration(seconds: int) -> str:
-    out = []
-    for unit, size in (("w", 5 * 8 * 3600), ("d", 8 * 3600), ("h", 3600), ("m", 60)):
-        if seconds >= size:
-            out.append(f"{seconds // size}{unit}")
-            seconds %= size
-    return " ".join(out) or "0m"
 
 
 def _apply_fields(ctx: Ctx, issue: Issue, fields: dict[str, Any], validate_only: bool = False) -> list[dict[str, Any]]:

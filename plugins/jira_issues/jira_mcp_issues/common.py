@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import re
 from typing import Annotated, Any
 
 from jira_mcp.errors import JiraValidationError, NotFoundError
+from jira_mcp.jira import durations as jira_durations
 from jira_mcp.jira.client import JiraClient
 from jira_mcp.jira.fields import FieldCatalog, IssueRow, short_date, user_name
 from jira_mcp.services import Services
@@ -18,19 +18,13 @@ Fields = Annotated[list[str] | None, Field(description="Extra fields (names or i
 CommentLimit = Annotated[int, Field(ge=0, le=50, description="Recent comments")]
 DESCRIPTION_LIMIT = 1200
 COMMENT_LIMIT = 400
-_DURATION = re.compile(r"(\d+(?:\.\d+)?)\s*([wdhm])", re.I)
 
 
 def parse_duration(text: str) -> int:
-    """``1h 30m`` → 5400 seconds (Jira's default 8h day, 5d week)."""
-    cleaned = text.strip().lower()
-    parts = _DURATION.findall(cleaned)
-    if not parts or _DURATION.sub("", cleaned).strip():
+    """``1h 30m`` → 5400 seconds, or a VALIDATION_ERROR that says what a duration looks like."""
+    seconds = jira_durations.parse_duration(text)
+    if not seconds:
         raise JiraValidationError(f"time {text!r} is not a Jira duration; use e.g. '1h 30m', '2d', '1w 2d'")
-    factors = {"w": 5 * 8 * 3600, "d": 8 * 3600, "h": 3600, "m": 60}
-    seconds = int(sum(float(n) * factors[u] for n, u in parts))
-    if seconds <= 0:
-        raise JiraValidationError("time must be positive")
     return seconds
 
 

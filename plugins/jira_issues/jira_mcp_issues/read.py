@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
+from jira_mcp.jira.durations import format_duration
 from jira_mcp.jira.fields import ROW_FIELDS, IssueRow, issue_row, short_date, user_name
 from jira_mcp.jira.pagination import paginate_offset, search_jql
 from jira_mcp.registries import ToolRegistry
@@ -135,15 +136,6 @@ class Changelog(ToolOutput):
         if self.next_page_token:
             lines.append(f"more: page_token={self.next_page_token}")
         return "\n".join(lines)
-
-
-def format_seconds(seconds: int) -> str:
-    out = []
-    for unit, size in (("w", 5 * 8 * 3600), ("d", 8 * 3600), ("h", 3600), ("m", 60)):
-        if seconds >= size:
-            out.append(f"{seconds // size}{unit}")
-            seconds %= size
-    return " ".join(out) or "0m"
 
 
 def register(registry: ToolRegistry, access: IssueAccess) -> None:
@@ -283,7 +275,7 @@ def register(registry: ToolRegistry, access: IssueAccess) -> None:
                 id=str(w.get("id")),
                 author=user_name(w.get("author")),
                 started=short_date(w.get("started")),
-                time_spent=w.get("timeSpent") or format_seconds(int(w.get("timeSpentSeconds") or 0)),
+                time_spent=w.get("timeSpent") or format_duration(int(w.get("timeSpentSeconds") or 0)),
                 seconds=int(w.get("timeSpentSeconds") or 0),
                 comment=jira.from_rich_text(w.get("comment")) or None,
             )
@@ -293,7 +285,7 @@ def register(registry: ToolRegistry, access: IssueAccess) -> None:
             key=key,
             worklogs=logs,
             total=page.total or len(logs),
-            total_time=format_seconds(sum(w.seconds for w in logs)),
+            total_time=format_duration(sum(w.seconds for w in logs)),
             next_page_token=page.next_page_token,
         )
 

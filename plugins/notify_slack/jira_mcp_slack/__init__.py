@@ -3,14 +3,18 @@ through an incoming webhook (``SLACK_WEBHOOK_URL``)."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
 from jira_mcp import hookimpl
 from jira_mcp.notify import Event
-from jira_mcp.notify.webhook import WebhookNotifier
+from jira_mcp.notify.webhook import (
+    WebhookSettings,
+    register_webhook_health_check,
+    register_webhook_notifier,
+)
 from jira_mcp.registries import HealthCheckRegistry, NotifierRegistry, SettingsRegistry
-from pydantic import Field, SecretStr, field_validator
-from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from pydantic import SecretStr, field_validator
+from pydantic_settings import SettingsConfigDict
 
 __version__ = "0.1.0"
 
@@ -24,19 +28,10 @@ _EMOJI = {
 }
 
 
-class SlackSettings(BaseSettings):
+class SlackSettings(WebhookSettings):
     """SLACK_WEBHOOK_URL enables the notifier; SLACK_EVENTS filters event types (default: all)."""
 
     model_config = SettingsConfigDict(env_prefix="SLACK_", extra="ignore")
-
-    webhook_url: SecretStr | None = None
-    events: Annotated[list[str], NoDecode] = Field(default_factory=list)
-    timeout_ms: int = Field(10_000, ge=100, le=60_000)
-
-    @field_validator("events", mode="before")
-    @classmethod
-    def _csv(cls, value: Any) -> Any:
-        return [v.strip() for v in value.split(",") if v.strip()] if isinstance(value, str) else value
 
     @field_validator("webhook_url")
     @classmethod
@@ -61,25 +56,9 @@ def register_settings(registry: SettingsRegistry) -> None:
 
 @hookimpl
 def register_notifiers(registry: NotifierRegistry) -> None:
-    settings = registry.services.plugin_settings(SlackSettings)
-    if settings.webhook_url is None:
-        return
-    registry.add(
-        WebhookNotifier(
-            "slack",
-            settings.webhook_url.get_secret_value(),
-            render,
-            events=settings.events,
-            timeout=settings.timeout_ms / 1000,
-        )
-    )
+    register_webhook_notifier(registry, "slack", SlackSettings, render)
 
 
 @hookimpl
 def register_health_checks(registry: HealthCheckRegistry) -> None:
-    settings = registry.services.plugin_settings(SlackSettings)
-
-    async def slack() -> str:
-        return "webhook configured" if settings.webhook_url else "disabled (SLACK_WEBHOOK_URL not set)"
-
-    registry.add("slack", slack, critical=False)
+    register_webhook_health_check(registry, "slack", SlackSettings)

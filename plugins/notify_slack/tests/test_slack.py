@@ -13,6 +13,7 @@ import respx
 from jira_mcp.cli import main
 from jira_mcp.errors import WebhookError
 from jira_mcp.notify import Event
+from jira_mcp.notify.webhook import WebhookNotifier
 
 pytestmark = pytest.mark.anyio
 URL = "https://hooks.slack.com/services/T000/B000/abcdefSECRET"
@@ -56,7 +57,7 @@ async def test_delivers_events_from_write_tools(make_app: Callable[..., Any], mo
 
 
 async def test_failures_are_webhook_failed_without_the_url(captured_logs: Callable[[], Any]) -> None:
-    notifier = jira_mcp_slack.WebhookNotifier("slack", URL, jira_mcp_slack.render)
+    notifier = WebhookNotifier("slack", URL, jira_mcp_slack.render)
     with respx.mock() as mock:
         mock.post(URL).respond(404)
         with pytest.raises(WebhookError) as info:
