@@ -35,6 +35,8 @@ nox.options.sessions = [
     "integration",
     "third_party",
     "conformance",
+    "deploy",
+    "checkov",
 ]
 
 
