@@ -181,4 +181,4 @@ def bench(session: nox.Session) -> None:
     """Benchmarks: overhead, throughput, cold start, RSS, output sizes; beside mcp-atlassian where it installs."""
     session.install("-e", CORE_TEST, *[arg for p in PLUGINS for arg in ("-e", str(p))], "psutil")
     env = {"BENCH_OUT": os.environ.get("BENCH_OUT", "")}
-    session.run("python", "benchmarks/run.py", *session.posargs, env=env)
+    session.run("python", "benchmarks/run.py", "--compare", *session.posargs, env=env)

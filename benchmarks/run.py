@@ -250,9 +250,13 @@ def try_peer(jira_url: str) -> None:
                 t = time.perf_counter()
                 result = await client.call_tool("jira_get_issue", {"issue_key": "ENG-6"})
                 durations.append(time.perf_counter() - t)
-            text = "".join(getattr(b, "text", "") for b in result.content)
-            line("get_issue p50 (stdio)", f"{pct(durations, 0.5) * 1000:.2f} ms", "(error)" if result.is_error else "")
-            line("get_issue text", f"{len(text):,} chars")
+            line("get_issue p50 (stdio)", f"{pct(durations, .5) * 1000:.2f} ms", "(error)" if result.is_error else "")
+            issue = await client.call_tool("jira_get_issue", {"issue_key": "ENG-10"})
+            text = "".join(getattr(b, "text", "") for b in issue.content)
+            line("get_issue ENG-10 text", f"{len(text):,} chars", "(error)" if issue.is_error else "")
+            search = await client.call_tool("jira_search", {"jql": "order by key", "limit": 50})
+            text = "".join(getattr(b, "text", "") for b in search.content)
+            line("search, 50 results, text", f"{len(text):,} chars", "(error)" if search.is_error else "")
 
     try:
         asyncio.run(run())
