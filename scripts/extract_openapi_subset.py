@@ -43,6 +43,9 @@ PLATFORM_PATHS = [
     "/rest/api/3/user/search",
     "/rest/api/3/field/{fieldId}/context",
     "/rest/api/3/field/{fieldId}/context/{contextId}/option",
+    "/rest/api/3/project",
+    "/rest/api/3/user",
+    "/rest/api/3/user/assignable/search",
 ]
 AGILE_PATHS = [
     "/rest/agile/1.0/board",
@@ -58,6 +61,8 @@ AGILE_PATHS = [
     "/rest/agile/1.0/sprint/{sprintId}",
     "/rest/agile/1.0/sprint/{sprintId}/issue",
     "/rest/agile/1.0/backlog/issue",
+    "/rest/agile/1.0/board/{boardId}/project",
+    "/rest/agile/1.0/board/{boardId}/epic/{epicId}/issue",
 ]
 
 

@@ -70,6 +70,17 @@ def test_foreign_host_and_origin_are_refused(serve: Callable[..., ServerProcess]
     assert "access-control-allow-origin" not in {k.lower() for k in allowed.headers}
 
 
+def test_request_body_limit(serve: Callable[..., ServerProcess]) -> None:
+    server = serve(env={"MAX_REQUEST_BODY_BYTES": "4096"})
+    big = {"jsonrpc": "2.0", "id": 1, "method": "ping", "params": {"pad": "x" * 10_000}}
+    response = httpx.post(
+        server.url + "/mcp",
+        json=big,
+        headers={"Accept": "application/json, text/event-stream", "Content-Type": "application/json"},
+    )
+    assert response.status_code == 413
+
+
 def test_bearer_auth(serve: Callable[..., ServerProcess]) -> None:
     server = serve(env={"MCP_AUTH_TOKENS": TOKEN, "METRICS_AUTH_TOKEN": TOKEN + "m"})
     refused = httpx.post(server.url + "/mcp", json={"jsonrpc": "2.0", "id": 1, "method": "ping"})

@@ -211,6 +211,15 @@ async def scenario(jira: JiraClient) -> None:
     await jira.get(f"{agile}/sprint/{{id}}/issue", id=sprint["id"], params={"fields": ["summary"]}, cache=False)
     await jira.post(f"{agile}/backlog/issue", json={"issues": ["ENG-30"]})
     await jira.post(f"{agile}/sprint/{{id}}", id=sprint["id"], json={"goal": "new goal"})
+    await jira.delete(f"{agile}/sprint/{{id}}", id=sprint["id"])
+    await jira.get(f"{agile}/board/{{id}}/project", id=1, cache=False)
+    await jira.get(
+        f"{agile}/board/{{id}}/epic/{{epic}}/issue", id=1, epic="10003", params={"fields": ["summary"]}, cache=False
+    )
+    await jira.get(api("/resolution"), cache=False)
+    await jira.get(api("/project"), cache=False)
+    await jira.get(api("/user"), params={"accountId": "acc-bob"}, cache=False)
+    await jira.get(api("/user/assignable/search"), params={"project": "ENG", "query": "car"}, cache=False)
 
 
 @pytest.fixture

@@ -159,7 +159,14 @@ def register(registry: ToolRegistry, access: IssueAccess) -> None:
         issue = await access.get_issue(key, wanted)
         f = issue.get("fields") or {}
         description = jira.from_rich_text(f.get("description"))
-        description, cut = truncate(description, DESCRIPTION_LIMIT, "pass a larger budget via get_issue fields")
+        # Asking for the description by name means "all of it"; otherwise it is cut with a marker.
+        full = "description" in extra_ids
+        extra_ids = [field_id for field_id in extra_ids if field_id != "description"]
+        description, cut = (
+            (description, False)
+            if full
+            else truncate(description, DESCRIPTION_LIMIT, 'get_issue with fields=["description"] returns all of it')
+        )
         comment_block = f.get("comment") or {}
         comments = comment_block.get("comments") or []
         parent = f.get("parent")

@@ -70,6 +70,9 @@ async def test_long_description_is_truncated_with_marker(call: Callable[..., Any
     await call("update_issue", issue_key="ENG-7", description=long)
     result = await call("get_issue", issue_key="ENG-7")
     assert "…[truncated" in result.text and result.data["description_truncated"] is True
+    assert 'fields=["description"]' in result.text
+    full = await call("get_issue", issue_key="ENG-7", fields=["Description"])
+    assert "truncated" not in full.text and full.data["description"].count("word") == 800
 
 
 # search_issues --------------------------------------------------------------------------------------
