@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal
 
-from jira_mcp.errors import JiraValidationError
+from jira_mcp.errors import JiraMcpError, JiraValidationError
 from jira_mcp.jira.fields import ROW_FIELDS, FieldCatalog, IssueRow, issue_row
 from jira_mcp.jira.pagination import paginate_offset, search_jql
 from jira_mcp.registries import ToolRegistry
@@ -258,8 +258,6 @@ def register(registry: ToolRegistry, access: BoardAccess) -> None:
         jql = None
         filter_id = (config.get("filter") or {}).get("id")
         if filter_id:
-            from jira_mcp.errors import JiraMcpError
-
             try:
                 jql = (await access.jira.get(access.jira.api("/filter/{id}"), id=filter_id)).get("jql")
             except JiraMcpError:

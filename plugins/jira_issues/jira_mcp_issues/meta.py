@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
+from jira_mcp.errors import JiraMcpError
 from jira_mcp.jira.pagination import paginate_offset
 from jira_mcp.registries import ToolRegistry
 from jira_mcp.toolkit import PageToken, ProjectKey, ToolOutput, check_project_key
@@ -205,8 +206,6 @@ def register(registry: ToolRegistry, access: IssueAccess) -> None:
 
 
 async def _options(jira: Any, field_id: str) -> list[str] | None:
-    from jira_mcp.errors import JiraMcpError
-
     try:
         contexts = await jira.get(jira.api("/field/{id}/context"), id=field_id)
         values: list[str] = []

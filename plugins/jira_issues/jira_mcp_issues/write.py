@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from jira_mcp.errors import JiraValidationError, NotFoundError
+from jira_mcp.errors import JiraMcpError, JiraValidationError, NotFoundError
 from jira_mcp.registries import ToolRegistry
 from jira_mcp.toolkit import IssueKey, ProjectKey, ToolOutput, check_issue_key, check_project_key
 from pydantic import BaseModel, Field
@@ -174,8 +174,6 @@ def register(registry: ToolRegistry, access: IssueAccess) -> None:
             except Exception as exc:  # per-item: one bad draft must not sink the batch
                 items.append(BatchItem(index=index, error=str(exc)))
         if payload:
-            from jira_mcp.errors import JiraMcpError
-
             try:
                 result = await jira.post(jira.api("/issue/bulk"), json={"issueUpdates": payload})
             except JiraMcpError as exc:
