@@ -10,6 +10,9 @@ Fixtures:
   the in-process sandbox (``live=True``: to ``sandbox_server`` over real HTTP).
 * ``connect`` — ``async with connect(app) as client`` gives the SDK's ``Client`` on that server.
 * ``call_tool`` — ``await call_tool(client, name, **arguments)`` → ``ToolResult`` (text, data, error).
+* ``tool_session`` — ``async with tool_session(plugins, **settings) as call: await call("get_issue", ...)``:
+  app, client and ``call_tool`` in one step (``call.app`` is the assembled server).
+* ``plugin_host`` — a :class:`~jira_mcp.plugins.PluginHost` built from given plugin modules only.
 * ``captured_logs`` — JSON log lines the server wrote, parsed.
 """
 
@@ -30,6 +33,7 @@ from jira_mcp.config import Settings
 from jira_mcp.jira.client import JiraClient, RetryPolicy
 from jira_mcp.observability.logging import configure_logging
 from jira_mcp.observability.metrics import Metrics
+from jira_mcp.plugins import PluginHost
 from jira_mcp.sandbox import CREDENTIALS, SandboxApp, SandboxServer, create_sandbox
 from jira_mcp.server.assembly import App, build_app
 from jira_mcp.services import Services
@@ -152,6 +156,34 @@ def call_tool() -> Callable[..., Any]:
         return ToolResult(text=text, data=result.structured_content, is_error=bool(result.is_error))
 
     return invoke
+
+
+@pytest.fixture
+def tool_session(
+    make_app: Callable[..., App], connect: Callable[..., Any], call_tool: Callable[..., Any]
+) -> Callable[..., Any]:
+    @asynccontextmanager
+    async def factory(plugins: list[tuple[str, ModuleType | object]], **overrides: Any) -> AsyncIterator[Any]:
+        app = make_app(plugins, **overrides)
+        async with connect(app) as client:
+
+            async def call(tool: str, /, **arguments: Any) -> ToolResult:
+                result: ToolResult = await call_tool(client, tool, **arguments)
+                return result
+
+            call.app = app  # type: ignore[attr-defined]
+            call.client = client  # type: ignore[attr-defined]
+            yield call
+
+    return factory
+
+
+@pytest.fixture
+def plugin_host(jira_settings: Callable[..., Settings]) -> Callable[..., PluginHost]:
+    def factory(plugins: list[tuple[str, ModuleType | object]], **overrides: Any) -> PluginHost:
+        return PluginHost(jira_settings(SANDBOX_URL, **overrides), modules=plugins, use_entry_points=False)
+
+    return factory
 
 
 @pytest.fixture

@@ -15,17 +15,9 @@ PLUGIN = [("boards", jira_mcp_boards)]
 
 
 @pytest.fixture
-async def client(make_app: Callable[..., Any], connect: Callable[..., Any]) -> AsyncIterator[Any]:
-    async with connect(make_app(PLUGIN)) as c:
-        yield c
-
-
-@pytest.fixture
-def call(client: Any, call_tool: Callable[..., Any]) -> Callable[..., Any]:
-    async def invoke(tool: str, /, **arguments: Any) -> Any:
-        return await call_tool(client, tool, **arguments)
-
-    return invoke
+async def call(tool_session: Callable[..., Any]) -> AsyncIterator[Callable[..., Any]]:
+    async with tool_session(PLUGIN) as session:
+        yield session
 
 
 async def test_list_and_get_boards(call: Callable[..., Any]) -> None:

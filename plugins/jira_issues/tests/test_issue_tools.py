@@ -14,17 +14,9 @@ PLUGIN = [("issues", jira_mcp_issues)]
 
 
 @pytest.fixture
-async def client(make_app: Callable[..., Any], connect: Callable[..., Any]) -> AsyncIterator[Any]:
-    async with connect(make_app(PLUGIN)) as c:
-        yield c
-
-
-@pytest.fixture
-def call(client: Any, call_tool: Callable[..., Any]) -> Callable[..., Any]:
-    async def invoke(tool: str, /, **arguments: Any) -> Any:
-        return await call_tool(client, tool, **arguments)
-
-    return invoke
+async def call(tool_session: Callable[..., Any]) -> AsyncIterator[Callable[..., Any]]:
+    async with tool_session(PLUGIN) as session:
+        yield session
 
 
 # get_issue ----------------------------------------------------------------------------------------
@@ -217,8 +209,8 @@ async def test_delete_refuses_subtasks_unless_asked(call: Callable[..., Any], sa
     assert (await call("delete_issue", issue_key="ENG-5")).code == "ISSUE_NOT_FOUND"
 
 
-async def test_delete_is_annotated_destructive(client: Any) -> None:
-    tools = {t.name: t for t in (await client.list_tools()).tools}
+async def test_delete_is_annotated_destructive(call: Any) -> None:
+    tools = {t.name: t for t in (await call.client.list_tools()).tools}
     assert tools["delete_issue"].annotations.destructive_hint is True
     assert tools["get_issue"].annotations.read_only_hint is True
 

@@ -35,3 +35,18 @@ async def test_discovered_through_its_entry_point(make_app: Callable[..., Any]) 
     app = make_app(entry_points=True)
     assert "count_issues" in {tool.name for tool in app.tools}
     assert app.host.infos["example"].distribution == "jira-mcp-example"
+
+
+def test_registers_one_read_only_tool(plugin_host: Callable[..., Any]) -> None:
+    from jira_mcp.services import Services
+
+    host = plugin_host([("example", jira_mcp_example)])
+    tools = host.collect_tools(Services(host.settings))
+    assert list(tools) == ["count_issues"] and tools["count_issues"].read_only
+    assert host.infos["example"].hooks == ["register_tools"]
+
+
+async def test_session_helper(tool_session: Callable[..., Any]) -> None:
+    async with tool_session([("example", jira_mcp_example)], jira_project_whitelist=["MKT"]) as call:
+        result = await call("count_issues", jql="order by key")
+    assert result.data["count"] == 13 and result.data["jql"].startswith("project in (MKT)")
