@@ -135,6 +135,46 @@ async def timed_calls(client: Any, count: int, tool: str, arguments: dict[str, A
     return durations
 
 
+async def raw_http_latency(url: str, count: int) -> list[float]:
+    """Tool calls over streamable HTTP with a minimal JSON-RPC client (httpx), to see the server's share."""
+    headers = {
+        "Accept": "application/json, text/event-stream",
+        "Content-Type": "application/json",
+        "MCP-Protocol-Version": "2025-11-25",
+    }
+    async with httpx.AsyncClient(headers=headers, timeout=10) as http:
+        init = await http.post(
+            url,
+            json={
+                "jsonrpc": "2.0",
+                "id": 0,
+                "method": "initialize",
+                "params": {
+                    "protocolVersion": "2025-11-25",
+                    "capabilities": {},
+                    "clientInfo": {"name": "bench", "version": "1"},
+                },
+            },
+        )
+        http.headers["Mcp-Session-Id"] = init.headers["mcp-session-id"]
+        await http.post(url, json={"jsonrpc": "2.0", "method": "notifications/initialized"})
+        body = {
+            "jsonrpc": "2.0",
+            "id": 1,
+            "method": "tools/call",
+            "params": {"name": "get_issue", "arguments": {"issue_key": "ENG-6"}},
+        }
+        for _ in range(30):
+            await http.post(url, json=body)
+        durations = []
+        for _ in range(count):
+            t = time.perf_counter()
+            response = await http.post(url, json=body)
+            durations.append(time.perf_counter() - t)
+            assert response.status_code == 200 and '"isError":false' in response.text.replace(" ", "")
+        return durations
+
+
 async def bench_calls(env: dict[str, str], label: str = "jira-mcp") -> dict[str, float]:
     figures: dict[str, float] = {}
     print(f"\n[2] Tool call latency, {label}: get_issue ENG-6 (field metadata warm)")
@@ -158,6 +198,14 @@ async def bench_calls(env: dict[str, str], label: str = "jira-mcp") -> dict[str,
         line("server CPU per call (HTTP)", f"{cpu * 1000:.2f} ms", "(target < 2 ms)")
         figures["http_p50_ms"] = pct(durations, 0.5) * 1000
         figures["cpu_ms"] = cpu * 1000
+
+        raw = await raw_http_latency(url, 300)
+        line(
+            "HTTP, raw JSON-RPC client p50 / p95",
+            f"{pct(raw, 0.5) * 1000:.2f} / {pct(raw, 0.95) * 1000:.2f} ms",
+            "(server-side view: no SDK client in the way)",
+        )
+        figures["http_raw_p50_ms"] = pct(raw, 0.5) * 1000
 
         print(f"\n[3] Throughput and memory, {label}: 8 sessions × 100 concurrent-ish calls over HTTP")
         peak = [proc.memory_info().rss]
@@ -250,7 +298,7 @@ def try_peer(jira_url: str) -> None:
                 t = time.perf_counter()
                 result = await client.call_tool("jira_get_issue", {"issue_key": "ENG-6"})
                 durations.append(time.perf_counter() - t)
-            line("get_issue p50 (stdio)", f"{pct(durations, .5) * 1000:.2f} ms", "(error)" if result.is_error else "")
+            line("get_issue p50 (stdio)", f"{pct(durations, 0.5) * 1000:.2f} ms", "(error)" if result.is_error else "")
             issue = await client.call_tool("jira_get_issue", {"issue_key": "ENG-10"})
             text = "".join(getattr(b, "text", "") for b in issue.content)
             line("get_issue ENG-10 text", f"{len(text):,} chars", "(error)" if issue.is_error else "")
