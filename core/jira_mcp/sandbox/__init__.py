@@ -6,7 +6,7 @@ Run it with ``jira-mcp sandbox`` or embed it with :func:`create_sandbox` / :clas
 from __future__ import annotations
 
 from jira_mcp.sandbox.app import Fault, SandboxApp, create_sandbox
-from jira_mcp.sandbox.seed import CREDENTIALS, SPRINT_FACTS
+from jira_mcp.sandbox.seed import CREDENTIALS
 from jira_mcp.sandbox.server import SandboxServer
 
-__all__ = ["CREDENTIALS", "SPRINT_FACTS", "Fault", "SandboxApp", "SandboxServer", "create_sandbox"]
+__all__ = ["CREDENTIALS", "Fault", "SandboxApp", "SandboxServer", "create_sandbox"]
