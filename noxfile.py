@@ -95,12 +95,14 @@ def integration(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON)
 def third_party(session: nox.Session) -> None:
-    """Install the example plugin from its own pyproject (not editable) and prove it is discovered."""
-    session.install("-e", CORE_TEST, "./tests/example_plugin")
-    out = session.run("jira-mcp", "plugins", "--json", silent=True)
-    names = {p["name"] for p in json.loads(str(out))["plugins"]}
-    if "example" not in names:
+    """Install the example plugin (and a broken one) from their own pyprojects, as a user would."""
+    session.install("-e", CORE_TEST, "./tests/example_plugin", "./tests/broken_plugin")
+    out = session.run("jira-mcp", "plugins", "--json", silent=True, success_codes=[1])
+    listed = {p["name"]: p for p in json.loads(str(out))["plugins"]}
+    if "example" not in listed or listed["example"]["error"]:
         session.error("the example plugin was not discovered through its entry point")
+    if not listed.get("broken", {}).get("error"):
+        session.error("the broken plugin was not reported")
     session.chdir("tests/example_plugin")
     _pytest(session, "tests")
 

@@ -50,3 +50,21 @@ async def test_session_helper(tool_session: Callable[..., Any]) -> None:
     async with tool_session([("example", jira_mcp_example)], jira_project_whitelist=["MKT"]) as call:
         result = await call("count_issues", jql="order by key")
     assert result.data["count"] == 13 and result.data["jql"].startswith("project in (MKT)")
+
+
+def test_a_plugin_that_fails_to_import_is_reported_and_the_others_load() -> None:
+    """In the third_party session a deliberately broken plugin (tests/broken_plugin) is installed too."""
+    import importlib.metadata
+    import json
+    import subprocess
+    import sys
+
+    if "broken" not in {ep.name for ep in importlib.metadata.entry_points(group="jira_mcp")}:
+        pytest.skip("tests/broken_plugin is not installed (nox -s third_party installs it)")
+    result = subprocess.run(
+        [sys.executable, "-m", "jira_mcp.cli", "plugins", "--json"], capture_output=True, text=True, timeout=60
+    )
+    plugins = {p["name"]: p for p in json.loads(result.stdout)["plugins"]}
+    assert result.returncode == 1
+    assert "jira_mcp_dependency_that_is_not_installed" in plugins["broken"]["error"]
+    assert plugins["example"]["error"] is None and plugins["example"]["tools"] == ["count_issues"]
