@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
 import tomllib
 from pathlib import Path
 
@@ -73,7 +74,7 @@ for _plugin in PLUGINS:
 def integration(session: nox.Session) -> None:
     """Everything installed together: core tests again, plugin tests, and the plugin listing."""
     session.install("-e", CORE_TEST, *[arg for p in PLUGINS for arg in ("-e", f"{p}[test]")])
-    out = session.run("jira-mcp", "plugins", "--json", silent=True, success_codes=[0])
+    out = session.run("jira-mcp", "plugins", "--json", silent=True, success_codes=[0], stderr=subprocess.DEVNULL)
     listed = {p["name"]: p for p in json.loads(str(out))["plugins"]}
     expected = {_short(p) for p in PLUGINS}
     missing = expected - set(listed)
@@ -97,7 +98,7 @@ def integration(session: nox.Session) -> None:
 def third_party(session: nox.Session) -> None:
     """Install the example plugin (and a broken one) from their own pyprojects, as a user would."""
     session.install("-e", CORE_TEST, "./tests/example_plugin", "./tests/broken_plugin")
-    out = session.run("jira-mcp", "plugins", "--json", silent=True, success_codes=[1])
+    out = session.run("jira-mcp", "plugins", "--json", silent=True, success_codes=[1], stderr=subprocess.DEVNULL)
     listed = {p["name"]: p for p in json.loads(str(out))["plugins"]}
     if "example" not in listed or listed["example"]["error"]:
         session.error("the example plugin was not discovered through its entry point")
