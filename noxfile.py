@@ -125,7 +125,10 @@ def conformance(session: nox.Session) -> None:
     """The official MCP conformance suite and the Inspector CLI against the real server (needs node+npx)."""
     session.install("-e", CORE_TEST, *[arg for p in PLUGINS for arg in ("-e", str(p))])
     if not nox.command.which("npx", paths=None):
-        session.error("npx is required (install Node.js 20 and npm)")
+        # .ci/run installs Node.js itself; on a developer machine without it the session is skipped, not failed.
+        if os.environ.get("CI"):
+            session.error("npx is required (install Node.js 20 and npm)")
+        session.skip("npx not found: install Node.js 20 and npm to run the MCP conformance suite")
     session.env["JIRA_MCP_CONFORMANCE"] = "1"
     _pytest(session, "tests/conformance", "-m", "conformance")
 
