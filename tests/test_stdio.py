@@ -106,3 +106,59 @@ def test_serve_sandbox_over_http_answers_real_calls() -> None:
         code, stderr = server.stop()
     assert code == 0
     assert "serving SANDBOX data" in stderr
+
+
+def test_sigterm_over_stdio_finishes_the_call_then_exits_zero(sandbox_server: SandboxServer) -> None:
+    import json
+    import signal
+    import time
+
+    if not HAS_ISSUES:
+        pytest.skip("needs a plugin with a tool (integration session)")
+    sandbox_server.app.add_fault(path="/rest/api/3/issue/ENG-2", delay_ms=1500, times=None)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "jira_mcp.cli", "serve"],
+        env=base_env(sandbox_server.env),
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    assert proc.stdin and proc.stdout
+
+    def send(message: dict[str, object]) -> None:
+        assert proc.stdin
+        proc.stdin.write(json.dumps(message) + "\n")
+        proc.stdin.flush()
+
+    send(
+        {
+            "jsonrpc": "2.0",
+            "id": 1,
+            "method": "initialize",
+            "params": {
+                "protocolVersion": "2025-11-25",
+                "capabilities": {},
+                "clientInfo": {"name": "t", "version": "1"},
+            },
+        }
+    )
+    assert '"id":1' in proc.stdout.readline()
+    send({"jsonrpc": "2.0", "method": "notifications/initialized"})
+    send(
+        {
+            "jsonrpc": "2.0",
+            "id": 2,
+            "method": "tools/call",
+            "params": {"name": "get_issue", "arguments": {"issue_key": "ENG-2"}},
+        }
+    )
+    deadline = time.monotonic() + 20
+    while sandbox_server.app.count("GET", "/rest/api/3/issue/ENG-2") == 0 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    proc.send_signal(signal.SIGTERM)  # stdin stays open, as a supervisor's SIGTERM would leave it
+    rest = proc.stdout.read()
+    assert proc.wait(timeout=30) == 0
+    reply = json.loads(rest.strip().splitlines()[-1])
+    assert reply["id"] == 2 and reply["result"]["isError"] is False
+    assert "## ENG-2:" in reply["result"]["content"][0]["text"]

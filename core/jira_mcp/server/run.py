@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import signal
 import sys
 import threading
@@ -60,7 +61,16 @@ async def run_stdio(app: App) -> None:
             async def watch() -> None:
                 await stop.wait()
                 await _drain(app)
-                group.cancel_scope.cancel()
+                # The reply of the last call is written after the tool returns: give it a moment.
+                await anyio.sleep(0.2)
+                await app.services.events.drain(timeout=5)
+                await app.services.aclose()
+                log.info("shutdown complete")
+                # The stdio reader blocks in a thread on stdin, which cancellation cannot interrupt while the
+                # client keeps the pipe open: after draining, leave directly with status 0.
+                sys.stdout.flush()
+                sys.stderr.flush()
+                os._exit(0)
 
             group.start_soon(watch)
             await app.server.run_stdio_async()
