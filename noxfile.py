@@ -15,7 +15,6 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import tomllib
 from pathlib import Path
 
 import nox
@@ -43,10 +42,6 @@ nox.options.sessions = [
 
 def _short(plugin: Path) -> str:
     return plugin.name.split("_", 1)[1]
-
-
-def _dist(plugin: Path) -> str:
-    return str(tomllib.loads((plugin / "pyproject.toml").read_text())["project"]["name"])
 
 
 def _pytest(session: nox.Session, *args: str) -> None:

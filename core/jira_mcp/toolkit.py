@@ -7,8 +7,7 @@ content and :meth:`ToolOutput.to_markdown` as the text the model reads — compa
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
-from typing import Annotated, Any
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -24,7 +23,6 @@ __all__ = [
     "ToolOutput",
     "check_issue_key",
     "check_project_key",
-    "md_line",
     "truncate",
 ]
 
@@ -72,12 +70,3 @@ def truncate(text: str, limit: int, hint: str = "") -> tuple[str, bool]:
         cut = limit
     marker = f"\n…[truncated {len(text) - cut} more chars{'; ' + hint if hint else ''}]"
     return text[:cut].rstrip() + marker, True
-
-
-def md_line(*parts: Any, sep: str = " · ") -> str:
-    """Join the non-empty parts of a one-line summary."""
-    return sep.join(str(p) for p in parts if p not in (None, "", [], ()))
-
-
-def join_names(values: Iterable[Any]) -> str:
-    return ", ".join(str(v) for v in values if v)

@@ -138,8 +138,7 @@ class JiraClient:
         self._concurrency = asyncio.Semaphore(pool_size)
         self.metrics.pool_max.set(pool_size)
         self._inflight: dict[tuple[str, str, str], asyncio.Future[Any]] = {}
-        self._http = httpx.AsyncClient(
-            base_url=self.base_url,
+        self._http = httpx.AsyncClient(  # requests use absolute URLs (see _attempt)
             headers=headers,
             timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)),
             limits=httpx.Limits(max_connections=pool_size, max_keepalive_connections=pool_size),

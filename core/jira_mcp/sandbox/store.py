@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import itertools
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -522,6 +521,3 @@ class SandboxStore:
         if field_name == "comment":
             return [adf_to_text(c["body"]) for c in issue.comments]
         return [f["summary"], adf_to_text(f["description"]), *(adf_to_text(c["body"]) for c in issue.comments)]
-
-    def snapshot(self) -> dict[str, Any]:
-        return copy.deepcopy({"issues": self.issues, "sprints": self.sprints, "links": self.links})

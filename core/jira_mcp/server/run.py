@@ -80,7 +80,7 @@ async def run_stdio(app: App) -> None:
         await app.services.aclose()
 
 
-class _DrainingServer:
+def _draining_server(config: Any, app: App) -> Any:
     """uvicorn's Server with a drain-first SIGTERM: finish in-flight tool calls, then stop, exit 0.
 
     uvicorn alone closes open SSE responses at once (sse-starlette watches ``should_exit``) and
@@ -89,44 +89,46 @@ class _DrainingServer:
     503); ``should_exit`` is set when the calls are done or SHUTDOWN_GRACE_SECONDS ran out. A second
     signal forces the exit.
     """
+    import uvicorn
 
-    def __new__(cls, config: Any, app: App) -> Any:
-        import uvicorn
+    class Server(uvicorn.Server):
+        @contextlib.contextmanager
+        def capture_signals(self) -> Iterator[None]:
+            if threading.current_thread() is not threading.main_thread():
+                yield
+                return
+            original = {sig: signal.signal(sig, self.handle_exit) for sig in (signal.SIGINT, signal.SIGTERM)}
+            try:
+                yield
+            finally:
+                for sig, handler in original.items():
+                    signal.signal(sig, handler)
 
-        class Server(uvicorn.Server):
-            @contextlib.contextmanager
-            def capture_signals(self) -> Iterator[None]:
-                if threading.current_thread() is not threading.main_thread():
-                    yield
-                    return
-                original = {sig: signal.signal(sig, self.handle_exit) for sig in (signal.SIGINT, signal.SIGTERM)}
-                try:
-                    yield
-                finally:
-                    for sig, handler in original.items():
-                        signal.signal(sig, handler)
-
-            def handle_exit(self, sig: int, frame: Any) -> None:
-                if app.draining:
-                    self.should_exit = True
-                    self.force_exit = sig == signal.SIGINT
-                    return
-                app.draining = True
-                log.info("signal received, draining", signal=signal.Signals(sig).name, in_flight=app.inflight.count)
-                loop = self._loop
-                loop.call_soon_threadsafe(lambda: loop.create_task(self._drain_then_exit()))
-
-            async def _drain_then_exit(self) -> None:
-                from jira_mcp.server.http import _drain
-
-                await _drain(app)
+        def handle_exit(self, sig: int, frame: Any) -> None:
+            if app.draining:
                 self.should_exit = True
+                self.force_exit = sig == signal.SIGINT
+                return
+            app.draining = True
+            log.info("signal received, draining", signal=signal.Signals(sig).name, in_flight=app.inflight.count)
+            loop = self._loop
 
-            async def startup(self, sockets: Any = None) -> None:
-                self._loop = asyncio.get_running_loop()
-                await super().startup(sockets=sockets)
+            def start() -> None:
+                self._drain_task = loop.create_task(self._drain_then_exit())  # keep a reference
 
-        return Server(config)
+            loop.call_soon_threadsafe(start)
+
+        async def _drain_then_exit(self) -> None:
+            from jira_mcp.server.http import _drain
+
+            await _drain(app)
+            self.should_exit = True
+
+        async def startup(self, sockets: Any = None) -> None:
+            self._loop = asyncio.get_running_loop()
+            await super().startup(sockets=sockets)
+
+    return Server(config)
 
 
 def run_http(app: App, host: str, port: int, *, stateless: bool = False) -> None:
@@ -147,6 +149,6 @@ def run_http(app: App, host: str, port: int, *, stateless: bool = False) -> None
         server_header=False,
         proxy_headers=False,
     )
-    server = _DrainingServer(config, app)
+    server = _draining_server(config, app)
     startup_line(app, "http", f"http://{host}:{port}/mcp")
     server.run()

@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 
 from jira_mcp.errors import JiraMcpError, JiraValidationError
 from jira_mcp.jira.fields import ROW_FIELDS, FieldCatalog, IssueRow, issue_row
-from jira_mcp.jira.pagination import paginate_offset, search_jql
+from jira_mcp.jira.pagination import Page, paginate_offset, search_jql
 from jira_mcp.registries import ToolRegistry
 from jira_mcp.toolkit import IssueKey, PageToken, ToolOutput, check_issue_key
 from pydantic import BaseModel, Field
@@ -217,20 +217,33 @@ async def progress(access: BoardAccess, epics: list[dict[str, Any]], points_fiel
 def register(registry: ToolRegistry, access: BoardAccess) -> None:
     events = registry.services.events
 
-    async def rows(
-        page_items: list[dict[str, Any]], board_id: int | None, fields: list[str] | None
-    ) -> tuple[list[IssueRow], list[str]]:
+    async def issue_page(
+        template: str,
+        not_found: tuple[str, str],
+        board_id: int | None,
+        fields: list[str] | None,
+        limit: int,
+        page_token: str | None,
+        jql: str | None = None,
+        **path: Any,
+    ) -> tuple[list[IssueRow], Page]:
+        """Fetch an agile issue listing with the row fields (and board estimation field) and render rows."""
         catalog = await FieldCatalog.load(access.jira)
+        points = await access.points_field(board_id)
         extra = [catalog.resolve(name) for name in fields or []]
-        points = await access.points_field(board_id)
-        return [issue_row(i, catalog, extra, points) for i in page_items], extra
-
-    async def issue_fields(board_id: int | None, fields: list[str] | None) -> list[str]:
-        catalog = await FieldCatalog.load(access.jira)
-        points = await access.points_field(board_id)
-        return list(
-            dict.fromkeys([*ROW_FIELDS, *([points] if points else []), *(catalog.resolve(n) for n in fields or [])])
+        wanted = list(dict.fromkeys([*ROW_FIELDS, *([points] if points else []), *extra]))
+        page = await paginate_offset(
+            access.jira,
+            template,
+            items_key="issues",
+            limit=limit,
+            page_token=page_token,
+            cache=False,
+            params={"jql": access.constrain(jql), "fields": wanted},
+            not_found=not_found,
+            **path,
         )
+        return [issue_row(i, catalog, extra, points) for i in page.items], page
 
     async def list_boards(
         name: str | None = None,
@@ -285,19 +298,16 @@ def register(registry: ToolRegistry, access: BoardAccess) -> None:
         kind: str, board_id: int, jql: str | None, fields: list[str] | None, limit: int, page_token: str | None
     ) -> IssuePage:
         board = await access.board(board_id)
-        wanted = await issue_fields(board_id, fields)
-        page = await paginate_offset(
-            access.jira,
+        found, page = await issue_page(
             f"{AGILE}/board/{{id}}/{kind}",
+            ("BOARD_NOT_FOUND", f"board {board_id}"),
+            board_id,
+            fields,
+            limit,
+            page_token,
+            jql,
             id=board_id,
-            items_key="issues",
-            limit=limit,
-            page_token=page_token,
-            cache=False,
-            params={"jql": access.constrain(jql), "fields": wanted},
-            not_found=("BOARD_NOT_FOUND", f"board {board_id}"),
         )
-        found, _ = await rows(page.items, board_id, fields)
         title = f"{'Backlog' if kind == 'backlog' else 'Issues'} of board {board_id} ({board['name']})"
         return IssuePage(title=title, issues=found, total=page.total, next_page_token=page.next_page_token)
 
@@ -346,19 +356,16 @@ def register(registry: ToolRegistry, access: BoardAccess) -> None:
         """Issues in a sprint, optionally refined by JQL."""
         sprint = await access.sprint(sprint_id)
         board_id = sprint.get("originBoardId")
-        wanted = await issue_fields(board_id, fields)
-        page = await paginate_offset(
-            access.jira,
+        found, page = await issue_page(
             f"{AGILE}/sprint/{{id}}/issue",
+            ("SPRINT_NOT_FOUND", f"sprint {sprint_id}"),
+            board_id,
+            fields,
+            limit,
+            page_token,
+            jql,
             id=sprint_id,
-            items_key="issues",
-            limit=limit,
-            page_token=page_token,
-            cache=False,
-            params={"jql": access.constrain(jql), "fields": wanted},
-            not_found=("SPRINT_NOT_FOUND", f"sprint {sprint_id}"),
         )
-        found, _ = await rows(page.items, board_id, fields)
         return IssuePage(
             title=f"Sprint {sprint_id} ({sprint.get('name')}, {sprint.get('state')})",
             issues=found,
@@ -506,19 +513,9 @@ def register(registry: ToolRegistry, access: BoardAccess) -> None:
         epic = await access.jira.get(f"{AGILE}/epic/{{key}}", key=key, not_found=("ISSUE_NOT_FOUND", f"epic {key}"))
         points = await access.points_field(None)
         [summary] = await progress(access, [epic], points)
-        wanted = await issue_fields(None, fields)
-        page = await paginate_offset(
-            access.jira,
-            f"{AGILE}/epic/{{key}}/issue",
-            key=key,
-            items_key="issues",
-            limit=limit,
-            page_token=page_token,
-            cache=False,
-            params={"fields": wanted},
-            not_found=("ISSUE_NOT_FOUND", f"epic {key}"),
+        found, page = await issue_page(
+            f"{AGILE}/epic/{{key}}/issue", ("ISSUE_NOT_FOUND", f"epic {key}"), None, fields, limit, page_token, key=key
         )
-        found, _ = await rows(page.items, None, fields)
         return EpicIssues(epic=summary, issues=found, next_page_token=page.next_page_token)
 
     for fn in (

@@ -86,10 +86,6 @@ class BoardAccess:
         )
         return dict(sprint)
 
-    def invalidate_board(self, board_id: int | None) -> None:
-        if board_id is not None:
-            self.jira.invalidate(f"{AGILE}/board/{board_id}/sprint")
-
     def constrain(self, jql: str | None) -> str | None:
         policy = self.services.policy
         if not jql:

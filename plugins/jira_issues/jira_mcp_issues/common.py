@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from jira_mcp.errors import JiraValidationError, NotFoundError
+from jira_mcp.errors import JiraValidationError
 from jira_mcp.jira import durations as jira_durations
 from jira_mcp.jira.client import JiraClient
 from jira_mcp.jira.fields import FieldCatalog, IssueRow, short_date, user_name
@@ -104,9 +104,6 @@ class IssueAccess:
                     raise JiraValidationError(f"{name}: give the sprint id (a number)") from None
             out[field_id] = value
         return out
-
-    def not_found_project(self, key: str) -> tuple[str, str]:
-        return ("PROJECT_NOT_FOUND", f"project {key}")
 
 
 # Output models -----------------------------------------------------------------------------------
@@ -254,12 +251,6 @@ def sprint_label(value: Any) -> str | None:
         if current:
             return f"{current.get('name')} ({current.get('state')}, id {current.get('id')})"
     return None
-
-
-def ensure_found(value: Any, code: str, what: str) -> Any:
-    if value is None:
-        raise NotFoundError(f"{what} does not exist or is not visible to this account", code=code)
-    return value
 
 
 __all__ += [
