@@ -18,7 +18,9 @@ LABEL org.opencontainers.image.title="jira-mcp" \
 ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1 PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 \
     MCP_HTTP_HOST=0.0.0.0 MCP_HTTP_PORT=8080
 COPY --from=build /wheels /wheels
-RUN pip install --no-index --find-links=/wheels "jira-mcp==${VERSION}" "jira-mcp-issues==${VERSION}" \
+# --compile (pip's default, said explicitly): the image ships .pyc files, since PYTHONDONTWRITEBYTECODE
+# stops them being written at run time and recompiling every module costs ~0.3 s per start.
+RUN pip install --compile --no-index --find-links=/wheels "jira-mcp==${VERSION}" "jira-mcp-issues==${VERSION}" \
         "jira-mcp-boards==${VERSION}" "jira-mcp-slack==${VERSION}" "jira-mcp-teams==${VERSION}" \
     && rm -rf /wheels \
     && groupadd --system --gid 10001 jira-mcp \

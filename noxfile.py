@@ -180,6 +180,7 @@ def checkov(session: nox.Session) -> None:
 @nox.session(python=PYTHON)
 def bench(session: nox.Session) -> None:
     """Benchmarks: overhead, throughput, cold start, RSS, output sizes; beside mcp-atlassian where it installs."""
-    session.install("-e", CORE_TEST, *[arg for p in PLUGINS for arg in ("-e", str(p))], "psutil")
-    env = {"BENCH_OUT": os.environ.get("BENCH_OUT", "")}
-    session.run("python", "benchmarks/run.py", "--compare", *session.posargs, env=env)
+    # Installed as users install it: not editable, with compiled bytecode (pip compiles by default, uv
+    # only when asked). Without .pyc files every start recompiles ~700 modules: +0.3 s of cold start.
+    session.install(CORE_TEST, *[str(p) for p in PLUGINS], "psutil", env={"UV_COMPILE_BYTECODE": "1"})
+    session.run("python", "benchmarks/run.py", "--compare", *session.posargs)

@@ -1,6 +1,7 @@
 """The one asynchronous Jira client every plugin shares.
 
-A request goes: cache (GETs, single-flight) → rate limiter → concurrency cap → pooled httpx →
+A request goes: cache (GETs, single-flight) → rate limiter → concurrency cap → httpx over a pooled
+aiohttp transport →
 retry/backoff honouring ``Retry-After`` → error mapping to coded exceptions. Endpoints are given as
 *templates* (``/rest/api/3/issue/{key}``) with path parameters, so metrics carry bounded labels.
 """
@@ -38,6 +39,7 @@ from jira_mcp.errors import (
 )
 from jira_mcp.jira.cache import CacheBackend, MemoryCache
 from jira_mcp.jira.ratelimit import TokenBucket
+from jira_mcp.jira.transport import AiohttpTransport
 from jira_mcp.observability.logging import get_logger
 from jira_mcp.observability.metrics import Metrics
 
@@ -138,14 +140,13 @@ class JiraClient:
         self._concurrency = asyncio.Semaphore(pool_size)
         self.metrics.pool_max.set(pool_size)
         self._inflight: dict[tuple[str, str, str], asyncio.Future[Any]] = {}
-        self._http = httpx.AsyncClient(  # requests use absolute URLs (see _attempt)
-            headers=headers,
-            timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)),
-            limits=httpx.Limits(max_connections=pool_size, max_keepalive_connections=pool_size),
-            verify=verify,  # always on; a CA bundle path may replace the default trust store
-            transport=transport,
-            follow_redirects=False,
-        )
+        # Requests are httpx objects sent straight to a transport: aiohttp's wire by default (see
+        # transport.py), an injected one in tests. httpx's AsyncClient layer (auth flow, redirects,
+        # cookies, event hooks) did nothing for us and cost ~0.15 ms of CPU per request.
+        headers["Accept-Encoding"] = "gzip, deflate"
+        self._headers = httpx.Headers(headers)
+        self._timeouts = {"connect": min(timeout, 10.0), "read": timeout, "write": timeout, "pool": timeout}
+        self._transport = transport or AiohttpTransport(pool_size=pool_size, verify=verify)
 
     @classmethod
     def from_settings(cls, settings: Settings, *, metrics: Metrics | None = None, **overrides: Any) -> JiraClient:
@@ -274,7 +275,7 @@ class JiraClient:
         self.metrics.cache_entries.set(len(self.cache))
 
     async def aclose(self) -> None:
-        await self._http.aclose()
+        await self._transport.aclose()
 
     # The request path ------------------------------------------------------------------------
     async def request(
@@ -417,7 +418,10 @@ class JiraClient:
                         target = (
                             httpx.URL(self.base_url + url, params=params) if params else httpx.URL(self.base_url + url)
                         )
-                        response = await self._http.request(method, target, json=json)
+                        request = httpx.Request(
+                            method, target, headers=self._headers, json=json, extensions={"timeout": self._timeouts}
+                        )
+                        response = await self._transport.handle_async_request(request)
                         body = await response.aread()
                 except (TimeoutError, httpx.TimeoutException) as exc:
                     connect = isinstance(exc, (httpx.ConnectTimeout, httpx.PoolTimeout))
@@ -562,7 +566,7 @@ def _connection_error(exc: httpx.TransportError, base_url: str) -> JiraConnectio
         return DnsResolutionError(
             f"the Jira host in {base_url} could not be resolved (DNS); check JIRA_HOST and the pod's DNS/egress"
         )
-    if any(isinstance(e, ssl.SSLError) for e in chain) or "certificate" in text or "ssl" in text:
+    if any(isinstance(e, ssl.SSLError) for e in chain) or "certificate" in text or "[ssl:" in text:
         return TlsHandshakeError(
             f"the TLS handshake with {base_url} failed; check the certificate chain "
             "(JIRA_CA_BUNDLE for a private CA) and any TLS-intercepting proxy"
