@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import base64
 import json
 import os
 import socket
@@ -112,9 +113,9 @@ async def bench_client(jira_url: str) -> None:
         limiter=TokenBucket(1_000_000, 1.0),  # measure the client, not the default 100/min budget
     )
     url = f"{jira_url}/rest/api/3/serverInfo"
-    auth = aiohttp.BasicAuth(CREDENTIALS["email"], CREDENTIALS["api_token"])
+    basic = base64.b64encode(f"{CREDENTIALS['email']}:{CREDENTIALS['api_token']}".encode()).decode()
     async with (
-        aiohttp.ClientSession(auth=auth) as bare_aiohttp,
+        aiohttp.ClientSession(headers={"Authorization": f"Basic {basic}"}) as bare_aiohttp,
         httpx.AsyncClient(auth=(CREDENTIALS["email"], CREDENTIALS["api_token"])) as bare_httpx,
     ):
         samples: dict[str, list[float]] = {"aiohttp": [], "httpx": [], "ours": []}

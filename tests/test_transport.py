@@ -8,9 +8,13 @@ from __future__ import annotations
 
 import asyncio
 import gzip
+import ipaddress
 import json
+import ssl
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -24,7 +28,7 @@ Reply = Callable[[bytes], Awaitable[bytes | None]]
 
 
 @asynccontextmanager
-async def raw_server(reply: Reply) -> AsyncIterator[tuple[str, list[bytes]]]:
+async def raw_server(reply: Reply, tls: ssl.SSLContext | None = None) -> AsyncIterator[tuple[str, list[bytes]]]:
     """Serve one request per connection: ``reply(request_head)`` gives the bytes to send, or None to hang up."""
     seen: list[bytes] = []
 
@@ -51,10 +55,10 @@ async def raw_server(reply: Reply) -> AsyncIterator[tuple[str, list[bytes]]]:
         finally:
             writer.close()
 
-    server = await asyncio.start_server(handle, "127.0.0.1", 0)
+    server = await asyncio.start_server(handle, "127.0.0.1", 0, ssl=tls)
     port = server.sockets[0].getsockname()[1]
     async with server:
-        yield f"http://127.0.0.1:{port}", seen
+        yield f"{'https' if tls else 'http'}://127.0.0.1:{port}", seen
 
 
 def response(body: bytes, *, status: str = "200 OK", headers: dict[str, str] | None = None) -> bytes:
@@ -156,3 +160,70 @@ async def test_read_timeout_of_a_write_is_not_retried() -> None:
             await jira.aclose()
     assert info.value.code == "JIRA_TIMEOUT"
     assert len(seen) == 1
+
+
+def private_ca(tmp_path: Path) -> tuple[Path, ssl.SSLContext]:
+    """A private CA (as Data Center sites often have) and a server context with a certificate it signed."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+    now = datetime.now(UTC)
+    ca_key = ec.generate_private_key(ec.SECP256R1())
+    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "jira-mcp test CA")])
+    ca = (
+        x509.CertificateBuilder()
+        .subject_name(ca_name)
+        .issuer_name(ca_name)
+        .public_key(ca_key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(minutes=5))
+        .not_valid_after(now + timedelta(days=1))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()), critical=False)
+        .sign(ca_key, hashes.SHA256())
+    )
+    key = ec.generate_private_key(ec.SECP256R1())
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")]))
+        .issuer_name(ca_name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(minutes=5))
+        .not_valid_after(now + timedelta(days=1))
+        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
+        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
+        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False)
+        .sign(ca_key, hashes.SHA256())
+    )
+    bundle, chain, secret = tmp_path / "ca.pem", tmp_path / "server.pem", tmp_path / "server.key"
+    bundle.write_bytes(ca.public_bytes(serialization.Encoding.PEM))
+    chain.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    secret.write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(chain, secret)
+    return bundle, context
+
+
+async def test_a_private_ca_bundle_is_trusted_and_nothing_else_is(tmp_path: Path) -> None:
+    bundle, tls = private_ca(tmp_path)
+
+    async def reply(head: bytes) -> bytes:
+        return response(b'{"version": "9.12.0"}')
+
+    async with raw_server(reply, tls) as (url, seen):
+        trusted = client(url, verify=str(bundle))
+        untrusted = client(url, retry=RetryPolicy(attempts=1))
+        try:
+            assert await trusted.get("/rest/api/2/serverInfo", cache=False) == {"version": "9.12.0"}
+            with pytest.raises(JiraMcpError) as info:
+                await untrusted.get("/rest/api/2/serverInfo", cache=False)
+        finally:
+            await trusted.aclose()
+            await untrusted.aclose()
+    assert info.value.code == "TLS_HANDSHAKE_FAILED"
+    assert len(seen) == 1  # the untrusted handshake never reached HTTP

@@ -68,7 +68,6 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
             limit_per_host=self._pool_size,
             ssl=self._ssl,
             keepalive_timeout=self._keepalive,
-            ttl_dns_cache=300,
         )
         self._session = aiohttp.ClientSession(
             connector=connector,
