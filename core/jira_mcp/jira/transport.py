@@ -127,7 +127,7 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         except aiohttp.ClientResponseError as exc:  # a malformed status line or headers
             raise httpx.RemoteProtocolError(str(exc), request=request) from exc
         except (aiohttp.ClientError, OSError) as exc:  # disconnected or reset: the request may have landed
-            phase = "reading the response" if sent else "sending the request"
+            phase = "reading the response" if sent else "waiting for Jira to answer"
             raise httpx.ReadError(f"connection lost while {phase}: {exc}", request=request) from exc
         return httpx.Response(
             status_code=response.status,
